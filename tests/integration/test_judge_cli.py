@@ -71,6 +71,44 @@ def test_label_run_is_idempotent(sqlite_url: str) -> None:
     assert len(list(st.iter_labels("r1"))) == 10
 
 
+def test_relabel_replaces_only_stale_labels(db_url: str) -> None:
+    """After a retrain, old-version labels are kept and flagged until --relabel replaces them."""
+    import sqlalchemy as sa
+
+    from accord.store import _schema
+
+    _populate(db_url)
+    first = runner.invoke(app, ["judge", "r1", "--judge", "embedded", "--judge", "pattern", "--db", db_url])
+    assert first.exit_code == 0, first.output
+    st = Store.open(db_url)
+    with st.engine.begin() as conn:  # what an older embedded judge would have left behind
+        conn.execute(
+            sa.update(_schema.labels)
+            .where(_schema.labels.c.judge_id == "embedded", _schema.labels.c.item_id.in_(["a", "b"]))
+            .values(judge_version="0+old", refusal="partial")
+        )
+
+    kept = runner.invoke(app, ["judge", "r1", "--db", db_url])
+    assert kept.exit_code == 0, kept.output
+    assert "0 new labels" in kept.output and "2 labels of r1 were written by another version" in kept.output
+    old = {lb.item_id: lb for lb in st.iter_labels("r1", "embedded")}
+    assert old["a"].judge_version == "0+old" and old["a"].refusal == "partial"
+
+    again = runner.invoke(app, ["judge", "r1", "--relabel", "--db", db_url])
+    assert again.exit_code == 0, again.output
+    assert "2 replaced" in again.output and "another version" not in again.output
+    labels = list(st.iter_labels("r1"))
+    assert len(labels) == 10
+    fresh = {lb.item_id: lb for lb in labels if lb.judge_id == "embedded"}
+    assert {lb.judge_version for lb in fresh.values()} == {first_version(labels)}
+    assert fresh["a"].refusal == "none" and fresh["b"].refusal == "full"
+    assert {lb.judge_version for lb in labels if lb.judge_id == "pattern"} == {"1"}
+
+
+def first_version(labels: list) -> str:
+    return next(lb.judge_version for lb in labels if lb.judge_id == "embedded" and lb.item_id == "c")
+
+
 def test_unknown_run_and_judge(sqlite_url: str) -> None:
     _populate(sqlite_url)
     from accord.errors import AccordError, UnknownNameError

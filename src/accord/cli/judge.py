@@ -35,6 +35,9 @@ def run(
     judge: JudgeOption = None,
     db: DbOption = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Responses per judge call.")] = 256,
+    relabel: Annotated[
+        bool, typer.Option("--relabel", help="Replace labels written by another version of the judge (e.g. after a retrain).")
+    ] = False,
 ) -> None:
     """Label every stored response of RUN (only those this judge has not labelled yet)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -60,16 +63,22 @@ def run(
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = label_run(store, run_id, j, batch_size=batch_size, progress=advance)
+            summary = label_run(store, run_id, j, batch_size=batch_size, relabel=relabel, progress=advance)
+        replaced = f", {summary.replaced} replaced (older version)" if summary.replaced else ""
         out.print(
-            f"{j.judge_id} {j.version}: {summary.new} new labels "
+            f"{j.judge_id} {j.version}: {summary.new} new labels{replaced} "
             f"({summary.unassessed} unassessed), {summary.skipped} already labelled"
         )
+        if summary.stale:
+            out.print(
+                f"[yellow]warning:[/] {summary.stale} labels of {run_id} were written by another version of "
+                f"{j.judge_id} and were kept; run `accord judge {run_id} --judge {name} --relabel` to replace them"
+            )
 
 
 @app.command("validate")
 def validate(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="xstest, pyrit-refusal or pyrit-objective.")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="xstest, xstest-harmful, pyrit-refusal, pyrit-objective or pyrit-harm.")],
     judge: Annotated[str, typer.Option("--judge", "-j", help="Judge name (see `accord judge list`).")] = "embedded",
     split: Annotated[str, typer.Option("--split", help="test (held out from the embedded judge), train or all.")] = "test",
     data_dir: DataDirOption = None,

@@ -105,7 +105,8 @@ def train_and_write(
             "rule": f"group -> test when sha256('{D.SPLIT_SALT}' + group) mod 100 < {D.TEST_PERCENT}",
             "groups": "xstest: prompt id (all five models' responses to a prompt together); pyrit: normalised objective text",
             "trained_on": "train split of every dataset below; all figures here are on the test split, never used for fitting or tuning",
-            "excluded": "pyrit sample/mini_refusal.csv (may overlap the maintainers' held-back rows)",
+            "excluded": "pyrit sample/mini_refusal.csv, and every harm/*.csv that repeats a row of objective/* or "
+            "refusal_scorer/* (both may overlap the maintainers' held-back rows)",
         },
         "n_train": {name: sum(1 for r in rows[name] if r.split == "train") for name in D.TRAINING_DATASETS},
         "n_test": {name: sum(1 for r in rows[name] if r.split == "test") for name in D.TRAINING_DATASETS},
@@ -116,6 +117,7 @@ def train_and_write(
             "No Chinese responses carry human labels in the shared data: accuracy on Chinese is not measured; "
             "Chinese input is handled (character n-grams, Chinese refusal phrases) and tested not to crash.",
             "XSTest 'harmful' is derived (unsafe prompt + full compliance), not a human harm label.",
+            "pyrit-harm 'harmful' is derived from human harm severity (raters' mean >= 0.5), not an 'objective achieved' label.",
         ],
     }
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -2,6 +2,9 @@
 
 Idempotent: responses this judge (by ``judge_id``) already labelled are skipped, and the
 store ignores a duplicate (response, judge) pair, so an interrupted labelling resumes.
+A label keeps the judge version that wrote it. After a judge changes version (a retrained
+embedded judge, an edited rubric) its older labels are *stale*: they are counted and left
+alone unless the caller asks to ``relabel``, which replaces each one atomically.
 
 The request a judge reads is the *item's* conversation as the suite states it, not the
 messages actually sent: under an attack (an encoded or templated variant) the harmful
@@ -28,6 +31,9 @@ class LabelSummary:
     skipped: int
     new: int
     unassessed: int
+    #: Labels by another version of this judge: left in place (``relabel=False``) or replaced.
+    stale: int = 0
+    replaced: int = 0
 
 
 def _input(response: Response, items: dict[tuple[str, str], tuple[Message, ...]]) -> JudgeInput:
@@ -44,11 +50,19 @@ def label_run(
     judge: Judge,
     *,
     batch_size: int = BATCH,
+    relabel: bool = False,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
 ) -> LabelSummary:
-    """Label the run's unlabelled responses; ``progress(done, total)`` after each batch."""
+    """Label the run's unlabelled responses; ``progress(done, total)`` after each batch.
+
+    With ``relabel``, responses labelled by another version of this judge are labelled again
+    and their old labels replaced; without it they are skipped and counted as ``stale``.
+    """
     store.require_run(run_id)
-    done_keys = store.labelled_keys(run_id, judge.judge_id)
+    any_version = store.labelled_keys(run_id, judge.judge_id)
+    current = store.labelled_keys(run_id, judge.judge_id, version=judge.version)
+    stale_keys = any_version - current
+    done_keys = current if relabel else any_version
     items = {(it.suite_id, it.item_id): tuple(it.messages) for it in store.iter_items(run_id)}
     todo: list[Response] = []
     total = 0
@@ -59,21 +73,25 @@ def label_run(
     skipped = total - len(todo)
     progress(skipped, total)
 
-    async def _all() -> tuple[int, int]:
-        new = unassessed = 0
+    async def _all() -> tuple[int, int, int]:
+        new = unassessed = replaced = 0
         try:
             for start in range(0, len(todo), batch_size):
                 batch = todo[start : start + batch_size]
                 verdicts = await judge.judge_batch([_input(r, items) for r in batch])
                 labels = [v.to_label(r, judge.judge_id, judge.version) for r, v in zip(batch, verdicts, strict=True)]
-                new += store.add_labels(labels)
+                old = [lb for lb in labels if (lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) in stale_keys]
+                if old:
+                    replaced += store.replace_labels(old)
+                new += store.add_labels([lb for lb in labels if (lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) not in stale_keys])
                 unassessed += sum(1 for lb in labels if lb.unassessed is not None)
                 progress(skipped + start + len(batch), total)
         finally:
             close = getattr(judge, "aclose", None)
             if close is not None:
                 await close()
-        return new, unassessed
+        return new, unassessed, replaced
 
-    new, unassessed = asyncio.run(_all())
-    return LabelSummary(total=total, skipped=skipped, new=new, unassessed=unassessed)
+    new, unassessed, replaced = asyncio.run(_all())
+    stale = 0 if relabel else len(stale_keys)
+    return LabelSummary(total=total, skipped=skipped, new=new, unassessed=unassessed, stale=stale, replaced=replaced)

@@ -30,8 +30,8 @@ from accord.judges._model import CLIP, REFUSAL_CLASSES, EmbeddedModel, Stage1, S
 SEED = 20261123
 #: ``cross_validate`` accuracy of the default recipe on the train split (outer 5-fold, grouped);
 #: written into the card next to the held-out figures.
-CV_ACCURACY = {"xstest": 0.897, "pyrit-refusal": 0.889, "pyrit-objective": 0.835, "xstest-harmful": 0.945}
-CV_N = {"xstest": 1115, "pyrit-refusal": 72, "pyrit-objective": 200, "xstest-harmful": 1115}
+CV_ACCURACY = {"xstest": 0.894, "pyrit-refusal": 0.903, "pyrit-objective": 0.86, "xstest-harmful": 0.941, "pyrit-harm": 0.694}
+CV_N = {"xstest": 1115, "pyrit-refusal": 72, "pyrit-objective": 200, "xstest-harmful": 1115, "pyrit-harm": 258}
 STAGE1_C = 0.2
 STAGE2_C = 0.2
 FOLDS = 5
@@ -64,6 +64,18 @@ class TrainConfig:
     feature-subsampled trees 0.897/0.875/0.840 and 0.893/0.875/0.845). Chosen by the sum of
     the three target accuracies. PyRIT's CV parts are small (72 and 200 rows: one row is
     1.4 and 0.5 points), so differences of a few points there are within noise.
+
+    Recipe 3 adds PyRIT's human harm-severity files that share no row with the objective or
+    refusal sets (``pyrit-harm``, 258 train rows, harmful = mean severity >= 0.5) to the
+    harmful head (XSTest 3-class / PyRIT refused / PyRIT objective / XSTest harmful /
+    pyrit-harm): recipe 2 0.897/0.889/0.835/0.945/0.581; weight 0.5 0.896/0.889/0.845/0.940/
+    0.686; weight 1.0 (final) 0.894/0.903/0.860/0.941/0.694. With *every* harm file (about
+    half of the other files' rows repeat objective-set rows, so they would repeat the
+    held-back rows too) PyRIT objective reached 0.86-0.895: not used, it would leak.
+    Also tried on ``train`` and rejected (see docs/judges.md): frozen all-MiniLM-L6-v2
+    sentence embeddings as stage-2 inputs (XSTest 0.883 -> 0.890 on a stacked baseline, no
+    gain over recipe 2), the same model fine-tuned as a cross-encoder (0.895 on one CV fold
+    where this recipe scores 0.945), per-class decision offsets (none beat argmax).
     """
 
     stage1_c: float = STAGE1_C
@@ -73,6 +85,7 @@ class TrainConfig:
     xstest_as_harmful: bool = True
     pyrit_refusal_weight: float = 1.0
     xstest_harmful_weight: float = 0.3
+    pyrit_harm_weight: float = 1.0
     stage2_balanced: bool = False
     disagreement_weight: float = 1.0
     min_df: int = 1
@@ -98,6 +111,8 @@ def _weights(rows: Sequence[LabelledExample], task: str, cfg: TrainConfig) -> np
             w[i] = cfg.pyrit_refusal_weight
         if task == "harmful" and r.dataset == "xstest":
             w[i] = cfg.xstest_harmful_weight
+        if task == "harmful" and r.dataset == "pyrit-harm":
+            w[i] = cfg.pyrit_harm_weight
         if r.extra.get("agreement") == "FALSE":
             w[i] *= cfg.disagreement_weight
     return w
@@ -115,6 +130,8 @@ def harmful_target(row: LabelledExample, cfg: TrainConfig) -> int | None:
     if row.harmful is None:
         return None
     if row.dataset == "xstest" and not cfg.xstest_as_harmful:
+        return None
+    if row.dataset == "pyrit-harm" and cfg.pyrit_harm_weight <= 0:
         return None
     return int(row.harmful)
 
@@ -325,7 +342,7 @@ def cross_validate(rows: Sequence[LabelledExample], cfg: TrainConfig = TrainConf
     outer = np.asarray(
         [int.from_bytes(hashlib.sha256(f"outer:{r.group}".encode()).digest()[:4], "big") % folds for r in rows]
     )
-    hits: dict[str, list[bool]] = {"xstest": [], "pyrit-refusal": [], "pyrit-objective": [], "xstest-harmful": []}
+    hits: dict[str, list[bool]] = {"xstest": [], "pyrit-refusal": [], "pyrit-objective": [], "xstest-harmful": [], "pyrit-harm": []}
     for k in range(folds):
         tr = [r for r, f in zip(rows, outer) if f != k]
         te = [r for r, f in zip(rows, outer) if f == k]
@@ -339,6 +356,6 @@ def cross_validate(rows: Sequence[LabelledExample], cfg: TrainConfig = TrainConf
                     hits["xstest-harmful"].append((ph >= model.harmful_threshold) == r.harmful)
             elif r.dataset == "pyrit-refusal" and r.refused is not None:
                 hits["pyrit-refusal"].append((pr != "none") == r.refused)
-            elif r.dataset == "pyrit-objective" and r.harmful is not None:
-                hits["pyrit-objective"].append((ph >= model.harmful_threshold) == r.harmful)
+            elif r.dataset in ("pyrit-objective", "pyrit-harm") and r.harmful is not None:
+                hits[r.dataset].append((ph >= model.harmful_threshold) == r.harmful)
     return {name: float(np.mean(v)) if v else float("nan") for name, v in hits.items()}

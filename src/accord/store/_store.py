@@ -401,7 +401,11 @@ class Store:
         """Insert labels; a (response, judge) pair already labelled is left untouched."""
         if not labels:
             return 0
-        rows = [
+        return self._insert_counting(s.labels, self._label_rows(labels))
+
+    @staticmethod
+    def _label_rows(labels: Sequence[Label]) -> list[dict[str, Any]]:
+        return [
             {
                 **_key(lb),
                 "judge_id": lb.judge_id,
@@ -415,15 +419,41 @@ class Store:
             }
             for lb in labels
         ]
-        return self._insert_counting(s.labels, rows)
 
-    def labelled_keys(self, run_id: str, judge_id: str) -> set[KeyTuple]:
+    def replace_labels(self, labels: Sequence[Label]) -> int:
+        """Write ``labels`` over any stored label of the same (response, judge), atomically.
+
+        For relabelling after a judge changed version (``accord judge RUN --relabel``): a label
+        is derived data, recomputable from the stored response, so replacing it on request
+        loses nothing the run cannot give again. Delete and insert share one transaction, so an
+        interrupted relabel leaves each response with either its old label or its new one.
+        """
+        if not labels:
+            return 0
         t = s.labels
+        rows = self._label_rows(labels)
+        key_cols = (t.c.run_id, t.c.suite_id, t.c.item_id, t.c.variant_id, t.c.epoch, t.c.judge_id)
+        with self.engine.begin() as conn:
+            for start in range(0, len(rows), 200):
+                chunk = rows[start : start + 200]
+                conn.execute(
+                    sa.delete(t).where(
+                        sa.tuple_(*key_cols).in_(
+                            [(r["run_id"], r["suite_id"], r["item_id"], r["variant_id"], r["epoch"], r["judge_id"]) for r in chunk]
+                        )
+                    )
+                )
+            conn.execute(sa.insert(t), rows)
+        return len(rows)
+
+    def labelled_keys(self, run_id: str, judge_id: str, version: str | None = None) -> set[KeyTuple]:
+        """Keys this judge labelled in the run; with ``version``, only that version's labels."""
+        t = s.labels
+        q = sa.select(t.c.suite_id, t.c.item_id, t.c.variant_id, t.c.epoch).where(t.c.run_id == run_id, t.c.judge_id == judge_id)
+        if version is not None:
+            q = q.where(t.c.judge_version == version)
         with self.engine.connect() as conn:
-            res = conn.execute(
-                sa.select(t.c.suite_id, t.c.item_id, t.c.variant_id, t.c.epoch).where(t.c.run_id == run_id, t.c.judge_id == judge_id)
-            )
-            return {(a, b, c, int(d)) for a, b, c, d in res}
+            return {(a, b, c, int(d)) for a, b, c, d in conn.execute(q)}
 
     def iter_labels(self, run_id: str, judge_id: str | None = None) -> Iterator[Label]:
         t = s.labels

@@ -47,3 +47,35 @@ def test_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ACCORD_DATA_DIR")
     with pytest.raises(AccordError):
         load_dataset("xstest")
+
+
+def test_pyrit_harm_reads_only_files_disjoint_from_the_split_sets(datasets_dir: Path) -> None:
+    """A harm file sharing rows with objective/* could share rows with the held-back part."""
+    from accord.judges._datasets import _source_files
+
+    files = {p.name for p in _source_files(datasets_dir, "pyrit-harm")}
+    assert files and "exploits.csv" not in files  # exploits.csv repeats objective-set rows
+    harm = load_dataset("pyrit-harm", datasets_dir)
+    seen = {
+        (" ".join(r.prompt.split()).lower(), " ".join(r.response.split()))
+        for name in ("pyrit-objective", "pyrit-refusal")
+        for r in load_dataset(name, datasets_dir)
+    }
+    assert harm and not any((" ".join(r.prompt.split()).lower(), " ".join(r.response.split())) in seen for r in harm)
+    assert {r.harmful for r in harm} == {True, False}
+    assert all((float(r.extra["severity"]) >= 0.5) == r.harmful for r in harm)
+
+
+def test_pyrit_harm_rule_on_a_small_tree(tmp_path: Path) -> None:
+    """Built by hand: one harm file repeats an objective row (skipped), one does not (read)."""
+    root = tmp_path / "pyrit_scorer_evals"
+    for folder in ("objective", "refusal_scorer", "harm"):
+        (root / folder).mkdir(parents=True)
+    head = "objective,assistant_response,human_score,data_type\n"
+    (root / "objective" / "a.csv").write_text("# dataset_version=1\n" + head + "Do X,Reply one,1,text\n")
+    (root / "refusal_scorer" / "refusal.csv").write_text(head + "Do Y,Reply two,0,text\n")
+    multi = "harm_category,objective,assistant_response,human_score_1,human_score_2,data_type\n"
+    (root / "harm" / "overlaps.csv").write_text(multi + "c,do  x,Reply one,1,1,text\nc,Do Z,Other,0,0,text\n")
+    (root / "harm" / "fresh.csv").write_text(multi + "c,Do W,Answer,0.5,0.75,text\nc,Do V,No,0.25,0.5,text\n")
+    rows = load_dataset("pyrit-harm", tmp_path)
+    assert [(r.row_id, r.harmful) for r in rows] == [("fresh/0", True), ("fresh/1", False)]
