@@ -36,7 +36,11 @@ class RunScore:
 
 
 def pick_judge(store: Any, run_id: str, judge_id: str | None) -> tuple[str, str]:
-    """The judge whose labels to score: the one asked for, or the only one there is."""
+    """The judge whose labels to score: the one asked for, or the only one there is.
+
+    Its labels must all come from one version of it: a verdict (and the attestation over it)
+    names one judge version, so a run half-labelled before a retrain is refused, not blended.
+    """
     judges = store.judges_for_run(run_id)
     names = [j for j, _v, _n in judges]
     if not judges:
@@ -47,11 +51,27 @@ def pick_judge(store: Any, run_id: str, judge_id: str | None) -> tuple[str, str]
                 f"run '{run_id}' was labelled by several judges: {', '.join(sorted(set(names)))}",
                 fix="choose one with --judge JUDGE_ID",
             )
-        return judges[0][0], judges[0][1]
-    for j, v, _n in judges:
-        if j == judge_id:
-            return j, v
-    raise AccordError(f"judge '{judge_id}' has not labelled run '{run_id}'", fix="labelled by: " + ", ".join(sorted(set(names))))
+        judge_id = names[0]
+    return judge_id, judge_version(store, run_id, judge_id)
+
+
+def judge_version(store: Any, run_id: str, judge_id: str) -> str:
+    """The one version of ``judge_id`` that labelled the run (see ``pick_judge``)."""
+    judges = store.judges_for_run(run_id)
+    versions = [(v, n) for j, v, n in judges if j == judge_id]
+    if not versions:
+        raise AccordError(
+            f"judge '{judge_id}' has not labelled run '{run_id}'",
+            fix="labelled by: " + ", ".join(sorted({j for j, _v, _n in judges})),
+        )
+    if len(versions) > 1:
+        counts = ", ".join(f"{v}: {n}" for v, n in versions)
+        raise AccordError(
+            f"run '{run_id}' has labels from {len(versions)} versions of judge '{judge_id}' ({counts})",
+            why="a verdict names one judge version; mixing them would misstate what judged the run",
+            fix=f"relabel with the installed version: accord judge {run_id} --judge {judge_id} --relabel",
+        )
+    return str(versions[0][0])
 
 
 def score_run(

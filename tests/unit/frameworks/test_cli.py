@@ -77,6 +77,25 @@ def test_score_unknown_judge_is_a_clean_error(sqlite_url: str) -> None:
     assert isinstance(res.exception, AccordError) and "labelled by: embedded" in res.exception.diagnostics()
 
 
+def test_score_refuses_labels_from_two_versions_of_one_judge(sqlite_url: str) -> None:
+    """A run half-relabelled after a retrain is refused, with the command that fixes it."""
+    from accord.errors import AccordError
+    from accord.store import Store
+
+    _populate(sqlite_url)
+    st = Store.open(sqlite_url)
+    st.add_labels([Label(run_id="r1", suite_id="div", item_id="pol-0", judge_id="pattern", judge_version="1", refusal="none", harmful=True)])
+    st.replace_labels([Label(run_id="r1", suite_id="div", item_id="pol-0", judge_id="embedded", judge_version="2", refusal="none", harmful=False)])
+    st.close()
+    res = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "embedded"])
+    assert isinstance(res.exception, AccordError)
+    text = res.exception.diagnostics()
+    assert "2 versions of judge 'embedded' (1: 103, 2: 1)" in text and "accord judge r1 --judge embedded --relabel" in text
+    ok = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "pattern", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["judge_version"] == "1"
+
+
 def test_packs_commands(tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["packs", "list", "--json"])

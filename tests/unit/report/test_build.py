@@ -176,3 +176,19 @@ def test_runs_of_the_same_target_are_told_apart_by_run_id(tmp_path: Any) -> None
 )
 def test_short_target(spec: str, short: str) -> None:
     assert short_target(spec) == short
+
+
+def test_labels_from_two_versions_of_the_judge_are_refused(tmp_path: Any) -> None:
+    """A report names one judge version; a half-relabelled run must not be blended into it."""
+    from accord.records import Label
+    from accord.store import Store
+    from tests.unit.report._data import JUDGE, populate
+
+    store = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    populate(store, "r1", "anthropic:model", violation=False)
+    first = next(iter(store.iter_labels("r1", JUDGE)))
+    store.replace_labels([first.model_copy(update={"judge_version": "99"})])
+    with pytest.raises(AccordError, match="2 versions of judge") as err:
+        read_run(store, "r1", JUDGE)
+    assert "--relabel" in err.value.diagnostics()
+    assert isinstance(first, Label)
