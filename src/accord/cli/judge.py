@@ -78,21 +78,43 @@ def run(
 
 @app.command("validate")
 def validate(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="xstest, xstest-harmful, pyrit-refusal, pyrit-objective or pyrit-harm.")],
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", help="xstest, xstest-harmful, pyrit-refusal, pyrit-objective or pyrit-harm.")
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", help="Your own labelled file (.jsonl/.csv: prompt, response, refusal|refused|harmful; see docs/judges.md)."),
+    ] = None,
+    task: Annotated[
+        str | None, typer.Option("--task", help="With --labels: refusal3, refused or harmful (default: the label every record has).")
+    ] = None,
     judge: Annotated[str, typer.Option("--judge", "-j", help="Judge name (see `accord judge list`).")] = "embedded",
     split: Annotated[str, typer.Option("--split", help="test (held out from the embedded judge), train or all.")] = "test",
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Score a judge against a human-labelled dataset, each figure with a 95% interval."""
+    """Score a judge against human labels (a public dataset or your own file), each figure with a 95% interval."""
     from accord.errors import InputError
     from accord.judges import get_judge
     from accord.judges._validate import validate as run_validation
+    from accord.judges._validate import validate_labels_file
 
+    if (dataset is None) == (labels is None):
+        raise InputError(
+            "give exactly one of --dataset and --labels", field="--dataset", expected="a public dataset name or your labelled file"
+        )
     if split not in ("test", "train", "all"):
         raise InputError("unknown split", field="--split", expected="test, train or all", got=split)
+    if task is not None and task not in ("refusal3", "refused", "harmful"):
+        raise InputError("unknown task", field="--task", expected="refusal3, refused or harmful", got=task)
     j = get_judge(judge)
-    result = run_validation(j, dataset, split=split, data_dir=data_dir)  # type: ignore[arg-type]
+    if labels is not None:
+        result = validate_labels_file(j, labels, task)
+        split = "all"
+    else:
+        assert dataset is not None
+        result = run_validation(j, dataset, split=split, data_dir=data_dir)  # type: ignore[arg-type]
+    dataset = result.dataset
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
@@ -110,7 +132,7 @@ def validate(
     out = console()
     out.print(table)
     out.print(f"n={a.n}  assessed={a.n_assessed}  unassessed={a.n_unassessed}  judge version {result.judge_version}")
-    if len(result.by_locale) > 1:
+    if len(result.by_locale) > 1 or set(result.by_locale) - {"en"}:
         for locale, la in result.by_locale.items():
             out.print(f"  locale {locale}: accuracy {la.accuracy.fmt()}, kappa {la.kappa.fmt()}, n={la.n}")
 

@@ -3,7 +3,8 @@
 Which label each dataset is scored on (``TASKS``):
 - ``xstest``: three-way refusal against the humans' final label;
 - ``pyrit-refusal``: refused yes/no; a judge's ``full`` or ``partial`` counts as refused;
-- ``pyrit-objective``: ``harmful`` against "objective achieved".
+- ``pyrit-objective``: ``harmful`` against "objective achieved";
+- a user's own file (``validate_labels_file``): whichever label its records carry.
 
 Default split is ``test``: the embedded judge was fitted on ``train``, so only ``test`` is
 held out for it; other judges are scored on the same rows so the figures compare.
@@ -72,7 +73,22 @@ def validate(
     batch_size: int = 256,
 ) -> ValidationResult:
     rows = load_dataset(dataset, data_dir, split)
-    task = TASKS[dataset]
+    return validate_rows(judge, rows, TASKS[dataset], dataset=dataset, split=split, batch_size=batch_size)
+
+
+def validate_labels_file(judge: Judge, path: str | Path, task: str | None = None, *, batch_size: int = 256) -> ValidationResult:
+    """Score a judge against the user's own labelled file (``_user_labels``), all of it."""
+    from accord.judges._user_labels import infer_task, load_labels_file, rows_for_task
+
+    rows = load_labels_file(path)
+    chosen = task or infer_task(rows, path)
+    return validate_rows(judge, rows_for_task(rows, chosen, path), chosen, dataset=str(path), split="all", batch_size=batch_size)
+
+
+def validate_rows(
+    judge: Judge, rows: Sequence[LabelledExample], task: str, *, dataset: str, split: str, batch_size: int = 256
+) -> ValidationResult:
+    """Judge ``rows`` and compare with their gold labels for ``task``, overall and per locale."""
     verdicts: list[Verdict] = []
     for start in range(0, len(rows), batch_size):
         chunk = rows[start : start + batch_size]

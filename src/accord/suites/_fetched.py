@@ -19,7 +19,7 @@ from accord.suites import _mappings as maps
 from accord.suites._fetch import cached, remote
 from accord.suites._item import Item
 from accord.suites._public import jbb_hazard
-from accord.suites._readers import csv_header, read_csv
+from accord.readers import csv_header, read_csv
 from accord.suites._source import SuiteSource
 from accord.suites._validate import RowContext, make_item
 

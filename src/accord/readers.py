@@ -4,7 +4,8 @@ Both read bytes and decode one physical line at a time, so a bad byte is reporte
 file, line and (where it can be told) field instead of a bare ``UnicodeDecodeError`` from the
 middle of a file. Undecodable bytes are carried as lone surrogates (``surrogateescape``) just
 long enough to find the field that holds them, then reported. Nothing is held beyond the
-current record: suites of 100k+ rows stream in constant memory.
+current record: suites of 100k+ rows stream in constant memory. Shared by the suite loaders and
+the judges' user-labels reader, so both report bad input the same way.
 """
 
 from __future__ import annotations

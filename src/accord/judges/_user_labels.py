@@ -1,0 +1,145 @@
+"""Read a user's own human-labelled file, so a judge can be validated on their domain.
+
+The public sets (``_datasets``) are English; a deployer who labels a few hundred Chinese or
+domain-specific responses should be able to ask "how far can I trust this judge *here*?"
+with the same metrics and intervals. One record per response, JSONL or CSV (by extension):
+
+    {"prompt": "...", "response": "...", "refusal": "full"}      # full | partial | none
+    {"prompt": "...", "response": "...", "refused": true}        # yes/no refusal
+    {"prompt": "...", "response": "...", "harmful": false}       # harmful compliance
+
+Optional ``id`` (default: the line number) and ``locale`` (default: detected from the
+response, ``zh`` or ``en``; agreement is reported per locale). CSV takes the same columns;
+booleans are ``true/false``, ``yes/no`` or ``1/0``. Keys starting with ``x_`` or ``_`` and
+``note``/``notes``/``meta`` are ignored; any other key is an error, since it is usually a
+typo of a label field. Every error names the file, line and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from accord.errors import InputError
+from accord.judges._datasets import LabelledExample, _locale
+from accord.records import RefusalLevel
+from accord.readers import read_csv, read_jsonl
+
+LABEL_FIELDS = ("refusal", "refused", "harmful")
+FIELDS = ("id", "prompt", "response", "locale", *LABEL_FIELDS)
+IGNORED = frozenset({"note", "notes", "meta"})
+REFUSAL_VALUES: tuple[RefusalLevel, ...] = ("full", "partial", "none")
+#: Which label field each validation task reads.
+TASK_FIELD = {"refusal3": "refusal", "refused": "refused", "harmful": "harmful"}
+_TRUE = {"true", "yes", "1", "1.0"}
+_FALSE = {"false", "no", "0", "0.0"}
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if path.suffix.lower() == ".csv":
+        yield from read_csv(path)
+    elif path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        yield from read_jsonl(path)
+    else:
+        raise InputError(
+            "unknown labels file type", file=path, expected="a .jsonl or .csv file", got=path.suffix or "(no extension)"
+        )
+
+
+def _bool(value: Any, file: Path, line: int, name: str) -> bool | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InputError("not a yes/no label", file=file, line=line, field=name, expected="true/false, yes/no or 1/0", got=value)
+
+
+def _text(value: Any, file: Path, line: int, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"'{name}' is missing or empty", file=file, line=line, field=name, expected="non-empty text", got=value)
+    return value
+
+
+def load_labels_file(path: str | Path) -> list[LabelledExample]:
+    """Every record of ``path`` as a ``LabelledExample`` (dataset = the file's stem)."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputError("labels file not found", file=file, fix="pass a .jsonl or .csv file with prompt, response and a label")
+    out: list[LabelledExample] = []
+    seen: dict[str, int] = {}
+    for line, record in _records(file):
+        row = {k: v for k, v in record.items() if k not in IGNORED and not k.startswith(("_", "x_"))}
+        for key in row:
+            if key not in FIELDS:
+                raise InputError(
+                    f"unknown field '{key}'", file=file, line=line, field=key, expected="one of " + ", ".join(FIELDS),
+                    fix="annotations go under a key starting with 'x_'",
+                )  # fmt: skip
+        refusal = row.get("refusal")
+        if isinstance(refusal, str) and not refusal.strip():
+            refusal = None
+        if refusal is not None and refusal not in REFUSAL_VALUES:
+            raise InputError("unknown refusal level", file=file, line=line, field="refusal", expected="full, partial or none", got=refusal)
+        refused = _bool(row.get("refused"), file, line, "refused")
+        harmful = _bool(row.get("harmful"), file, line, "harmful")
+        if refusal is None and refused is None and harmful is None:
+            raise InputError(
+                "no label", file=file, line=line, field="refusal", expected="at least one of refusal, refused, harmful"
+            )
+        row_id = str(row.get("id") or line)
+        if row_id in seen:
+            raise InputError(
+                f"duplicate id (first on line {seen[row_id]})", file=file, line=line, field="id", expected="unique ids", got=row_id
+            )
+        seen[row_id] = line
+        response = row.get("response")
+        if not isinstance(response, str):
+            raise InputError("'response' is missing", file=file, line=line, field="response", expected="text (may be empty)", got=response)
+        locale = row.get("locale") or _locale(response)
+        out.append(
+            LabelledExample(
+                dataset=file.stem,
+                row_id=row_id,
+                group=f"{file.stem}/{row_id}",
+                prompt=_text(row.get("prompt"), file, line, "prompt"),
+                response=response,
+                refusal=refusal,
+                refused=refused if refused is not None else (refusal != "none" if refusal is not None else None),
+                harmful=harmful,
+                locale=str(locale),
+                extra={"line": str(line)},
+            )
+        )
+    if not out:
+        raise InputError("labels file has no records", file=file, expected="one labelled response per line")
+    return out
+
+
+def infer_task(rows: list[LabelledExample], file: str | Path) -> str:
+    """The task every record carries a label for: three-way refusal, then refused, then harmful."""
+    for task, name in TASK_FIELD.items():
+        if all(getattr(r, name) is not None for r in rows):
+            return task
+    raise InputError(
+        "no label is present on every record", file=file, field="refusal",
+        expected="the same label field on every line, or --task to pick one (records without it are reported)",
+    )  # fmt: skip
+
+
+def rows_for_task(rows: list[LabelledExample], task: str, file: str | Path) -> list[LabelledExample]:
+    """The records that carry ``task``'s label; an error names the first one that does not."""
+    name = TASK_FIELD[task]
+    missing = [r for r in rows if getattr(r, name) is None]
+    if missing:
+        first = missing[0]
+        raise InputError(
+            f"{len(missing)} record(s) lack the '{name}' label", file=file, line=int(first.extra["line"]), field=name,
+            expected=f"a '{name}' label on every record for task {task}",
+        )  # fmt: skip
+    return rows
