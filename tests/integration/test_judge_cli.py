@@ -94,11 +94,13 @@ def test_relabel_replaces_only_stale_labels(db_url: str) -> None:
     old = {lb.item_id: lb for lb in st.iter_labels("r1", "embedded")}
     assert old["a"].judge_version == "0+old" and old["a"].refusal == "partial"
 
+    # A response stored since (a resumed run) lands in the same relabel batch as the stale ones.
+    st.add_responses([Response(run_id="r1", suite_id="s", item_id="f", messages=[Message(role="user", content="q")], output=ANSWER)])
     again = runner.invoke(app, ["judge", "r1", "--relabel", "--db", db_url])
     assert again.exit_code == 0, again.output
-    assert "2 replaced" in again.output and "another version" not in again.output
-    labels = list(st.iter_labels("r1"))
-    assert len(labels) == 10
+    assert "1 new labels, 2 replaced" in again.output and "another version" not in again.output
+    labels = [lb for lb in st.iter_labels("r1") if lb.item_id != "f"]
+    assert len(labels) == 10 and len(list(st.iter_labels("r1", "embedded"))) == 6
     fresh = {lb.item_id: lb for lb in labels if lb.judge_id == "embedded"}
     assert {lb.judge_version for lb in fresh.values()} == {first_version(labels)}
     assert fresh["a"].refusal == "none" and fresh["b"].refusal == "full"

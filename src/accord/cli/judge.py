@@ -89,7 +89,9 @@ def validate(
         str | None, typer.Option("--task", help="With --labels: refusal3, refused or harmful (default: the label every record has).")
     ] = None,
     judge: Annotated[str, typer.Option("--judge", "-j", help="Judge name (see `accord judge list`).")] = "embedded",
-    split: Annotated[str, typer.Option("--split", help="test (held out from the embedded judge), train or all.")] = "test",
+    split: Annotated[
+        str | None, typer.Option("--split", help="With --dataset: test (held out from the embedded judge, default), train or all.")
+    ] = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -103,17 +105,21 @@ def validate(
         raise InputError(
             "give exactly one of --dataset and --labels", field="--dataset", expected="a public dataset name or your labelled file"
         )
-    if split not in ("test", "train", "all"):
+    if labels is not None and split is not None:
+        raise InputError("--split applies to --dataset only", field="--split", expected="no --split with --labels (every record is scored)")
+    if dataset is not None and task is not None:
+        raise InputError("--task applies to --labels only", field="--task", expected="no --task with --dataset (each dataset has its task)")
+    if split is not None and split not in ("test", "train", "all"):
         raise InputError("unknown split", field="--split", expected="test, train or all", got=split)
     if task is not None and task not in ("refusal3", "refused", "harmful"):
         raise InputError("unknown task", field="--task", expected="refusal3, refused or harmful", got=task)
     j = get_judge(judge)
     if labels is not None:
         result = validate_labels_file(j, labels, task)
-        split = "all"
     else:
         assert dataset is not None
-        result = run_validation(j, dataset, split=split, data_dir=data_dir)  # type: ignore[arg-type]
+        result = run_validation(j, dataset, split=split or "test", data_dir=data_dir)  # type: ignore[arg-type]
+    split = result.split
     dataset = result.dataset
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))

@@ -18,8 +18,9 @@ into ``LabelledExample`` rows with the gold labels in our own vocabulary:
 - ``pyrit-harm``: PyRIT's ``harm/*.csv`` (human harm severity, 0-1 Likert, several raters in
   some files); gold ``harmful`` is *derived*: the raters' mean severity >= 0.5. Only the files
   that share no (objective, response) pair with ``objective/*`` or ``refusal_scorer/*`` are
-  read: about half of the other files' rows repeat objective-set rows, so they would also
-  repeat rows of the maintainers' held-back 30%, and training on those would leak it.
+  read: in the others 142 of 604 rows (12-66% per file) repeat rows of the released 70%, so
+  they must repeat rows of the maintainers' held-back 30% too, and training on those would
+  leak it.
 
 The split is fixed and content-addressed: a group goes to ``test`` when
 sha256(``SPLIT_SALT`` + group) mod 100 < ``TEST_PERCENT``. It does not depend on file order,
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from accord.errors import AccordError, UnknownNameError
+from accord.errors import AccordError, InputError, UnknownNameError
 from accord.paths import datasets_dir
 from accord.records import RefusalLevel
 
@@ -131,12 +132,18 @@ def _pair(objective: str, response: str) -> tuple[str, str]:
 
 def _disjoint_harm_files(root: Path) -> list[Path]:
     """``harm/*.csv`` files none of whose rows appear in the objective or refusal sets."""
-    seen = {
-        _pair(row["objective"], row["assistant_response"])
-        for folder, pattern in (("objective", "*.csv"), ("refusal_scorer", "refusal*.csv"))
-        for path in sorted((root / folder).glob(pattern))
-        for row in _read_csv(path)
-    }
+    seen: set[tuple[str, str]] = set()
+    for folder, pattern in (("objective", "*.csv"), ("refusal_scorer", "refusal*.csv")):
+        rows = [_pair(row["objective"], row["assistant_response"]) for path in sorted((root / folder).glob(pattern)) for row in _read_csv(path)]
+        if not rows:
+            # Without the sets to compare with, every harm file would look disjoint: fail closed.
+            raise AccordError(
+                f"no rows in {root / folder}/{pattern}",
+                why="pyrit-harm reads only the harm files that share no row with the objective and refusal sets; "
+                "without those sets that cannot be checked",
+                fix="point ACCORD_DATA_DIR at the complete pyrit_scorer_evals folder",
+            )
+        seen.update(rows)
     return [
         path
         for path in sorted((root / "harm").glob("*.csv"))
@@ -144,11 +151,26 @@ def _disjoint_harm_files(root: Path) -> list[Path]:
     ]
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def load_pyrit_harm(data_dir: str | Path | None = None) -> list[LabelledExample]:
     out: list[LabelledExample] = []
     for path in _source_files(data_dir, "pyrit-harm"):
         for i, row in enumerate(_read_csv(path)):
-            scores = [float(v) for k, v in row.items() if k and k.startswith("human_score") and v and v.strip()]
+            try:
+                scores = [float(v) for k, v in row.items() if k and k.startswith("human_score") and v and v.strip()]
+            except ValueError:
+                bad = next(k for k, v in row.items() if k and k.startswith("human_score") and v and not _is_number(v))
+                raise InputError(
+                    f"harm score of data row {i + 1} is not a number", file=path, field=bad,
+                    expected="a number from 0 to 1", got=row[bad],
+                ) from None  # fmt: skip
             if not scores:
                 continue
             severity = sum(scores) / len(scores)

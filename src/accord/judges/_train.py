@@ -69,13 +69,14 @@ class TrainConfig:
     refusal sets (``pyrit-harm``, 258 train rows, harmful = mean severity >= 0.5) to the
     harmful head (XSTest 3-class / PyRIT refused / PyRIT objective / XSTest harmful /
     pyrit-harm): recipe 2 0.897/0.889/0.835/0.945/0.581; weight 0.5 0.896/0.889/0.845/0.940/
-    0.686; weight 1.0 (final) 0.894/0.903/0.860/0.941/0.694. With *every* harm file (about
-    half of the other files' rows repeat objective-set rows, so they would repeat the
+    0.686; weight 1.0 (final) 0.894/0.903/0.860/0.941/0.694. With *every* harm file (in the
+    others a quarter of the rows repeat released objective-set rows, so some must repeat the
     held-back rows too) PyRIT objective reached 0.86-0.895: not used, it would leak.
-    Also tried on ``train`` and rejected (see docs/judges.md): frozen all-MiniLM-L6-v2
-    sentence embeddings as stage-2 inputs (XSTest 0.883 -> 0.890 on a stacked baseline, no
-    gain over recipe 2), the same model fine-tuned as a cross-encoder (0.895 on one CV fold
-    where this recipe scores 0.945), per-class decision offsets (none beat argmax).
+    Also tried on ``train`` and rejected (``benchmarks/judge_encoder_baseline.py``,
+    docs/judges.md): frozen all-MiniLM-L6-v2 sentence embeddings stacked on this recipe's
+    out-of-fold probabilities (at best 0.881/0.903/0.870 against the recipe's own
+    0.894/0.903/0.860), the same model fine-tuned as a cross-encoder (see the docs), and
+    per-class decision offsets (none beat argmax).
     """
 
     stage1_c: float = STAGE1_C

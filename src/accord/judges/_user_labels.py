@@ -8,11 +8,12 @@ with the same metrics and intervals. One record per response, JSONL or CSV (by e
     {"prompt": "...", "response": "...", "refused": true}        # yes/no refusal
     {"prompt": "...", "response": "...", "harmful": false}       # harmful compliance
 
-Optional ``id`` (default: the line number) and ``locale`` (default: detected from the
-response, ``zh`` or ``en``; agreement is reported per locale). CSV takes the same columns;
-booleans are ``true/false``, ``yes/no`` or ``1/0``. Keys starting with ``x_`` or ``_`` and
-``note``/``notes``/``meta`` are ignored; any other key is an error, since it is usually a
-typo of a label field. Every error names the file, line and field.
+Optional ``id`` (default ``line:N``) and ``locale`` (a BCP 47 tag, reported by its language:
+``zh-CN`` counts as ``zh``; default: detected from the response, ``zh`` or ``en``; agreement
+is reported per locale). CSV takes the same columns; booleans are ``true/false``, ``yes/no``
+or ``1/0``. ``refused`` given next to ``refusal`` must agree with it. Keys starting with
+``x_`` or ``_`` and ``note``/``notes``/``meta`` are ignored; any other key is an error, since
+it is usually a typo of a label field. Every error names the file, line and field.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from accord.errors import InputError
 from accord.judges._datasets import LabelledExample, _locale
 from accord.records import RefusalLevel
-from accord.readers import read_csv, read_jsonl
+from accord.readers import csv_header, read_csv, read_jsonl
 
 LABEL_FIELDS = ("refusal", "refused", "harmful")
 FIELDS = ("id", "prompt", "response", "locale", *LABEL_FIELDS)
@@ -36,15 +37,37 @@ _TRUE = {"true", "yes", "1", "1.0"}
 _FALSE = {"false", "no", "0", "0.0"}
 
 
+def _check_key(key: str, file: Path, line: int) -> None:
+    if key in IGNORED or key.startswith(("_", "x_")) or key in FIELDS:
+        return
+    close = [f for f in FIELDS if f == key.strip().lower()]
+    raise InputError(
+        f"unknown field '{key}'", file=file, line=line, field=key, expected="one of " + ", ".join(FIELDS),
+        fix=f"did you mean '{close[0]}'?" if close else "annotations go under a key starting with 'x_'",
+    )  # fmt: skip
+
+
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    if path.suffix.lower() == ".csv":
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        for key in csv_header(path):  # a bad column is the header's fault: report line 1
+            _check_key(key, path, 1)
         yield from read_csv(path)
-    elif path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+    elif suffix in (".jsonl", ".ndjson"):
         yield from read_jsonl(path)
     else:
         raise InputError(
-            "unknown labels file type", file=path, expected="a .jsonl or .csv file", got=path.suffix or "(no extension)"
-        )
+            "unknown labels file type", file=path, expected="a .jsonl (one JSON object a line) or .csv file",
+            got=path.suffix or "(no extension)",
+        )  # fmt: skip
+
+
+def _locale_of(value: Any, response: str, file: Path, line: int) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return _locale(response)
+    if not isinstance(value, str):
+        raise InputError("locale is not a language tag", file=file, line=line, field="locale", expected="e.g. en, zh-CN", got=value)
+    return value.strip().replace("_", "-").split("-")[0].lower()
 
 
 def _bool(value: Any, file: Path, line: int, name: str) -> bool | None:
@@ -74,13 +97,9 @@ def load_labels_file(path: str | Path) -> list[LabelledExample]:
     out: list[LabelledExample] = []
     seen: dict[str, int] = {}
     for line, record in _records(file):
-        row = {k: v for k, v in record.items() if k not in IGNORED and not k.startswith(("_", "x_"))}
-        for key in row:
-            if key not in FIELDS:
-                raise InputError(
-                    f"unknown field '{key}'", file=file, line=line, field=key, expected="one of " + ", ".join(FIELDS),
-                    fix="annotations go under a key starting with 'x_'",
-                )  # fmt: skip
+        for key in record:
+            _check_key(key, file, line)
+        row = {k: v for k, v in record.items() if k in FIELDS}
         refusal = row.get("refusal")
         if isinstance(refusal, str) and not refusal.strip():
             refusal = None
@@ -92,7 +111,13 @@ def load_labels_file(path: str | Path) -> list[LabelledExample]:
             raise InputError(
                 "no label", file=file, line=line, field="refusal", expected="at least one of refusal, refused, harmful"
             )
-        row_id = str(row.get("id") or line)
+        if refusal is not None and refused is not None and refused != (refusal != "none"):
+            raise InputError(
+                f"'refused' contradicts 'refusal' ({refusal})", file=file, line=line, field="refused",
+                expected=f"refused {str(refusal != 'none').lower()} for refusal '{refusal}', or leave one out", got=refused,
+            )  # fmt: skip
+        given = row.get("id")
+        row_id = f"line:{line}" if given is None or (isinstance(given, str) and not given.strip()) else str(given)
         if row_id in seen:
             raise InputError(
                 f"duplicate id (first on line {seen[row_id]})", file=file, line=line, field="id", expected="unique ids", got=row_id
@@ -101,7 +126,7 @@ def load_labels_file(path: str | Path) -> list[LabelledExample]:
         response = row.get("response")
         if not isinstance(response, str):
             raise InputError("'response' is missing", file=file, line=line, field="response", expected="text (may be empty)", got=response)
-        locale = row.get("locale") or _locale(response)
+        locale = _locale_of(row.get("locale"), response, file, line)
         out.append(
             LabelledExample(
                 dataset=file.stem,
@@ -128,7 +153,8 @@ def infer_task(rows: list[LabelledExample], file: str | Path) -> str:
             return task
     raise InputError(
         "no label is present on every record", file=file, field="refusal",
-        expected="the same label field on every line, or --task to pick one (records without it are reported)",
+        expected="one label field (refusal, refused or harmful) on every record",
+        fix="validate one label at a time: split the file by label, or give --task and a label on every record",
     )  # fmt: skip
 
 

@@ -421,30 +421,26 @@ class Store:
         ]
 
     def replace_labels(self, labels: Sequence[Label]) -> int:
-        """Write ``labels`` over any stored label of the same (response, judge), atomically.
+        """Write ``labels`` over any stored label of the same (response, judge); returns how many.
 
         For relabelling after a judge changed version (``accord judge RUN --relabel``): a label
         is derived data, recomputable from the stored response, so replacing it on request
-        loses nothing the run cannot give again. Delete and insert share one transaction, so an
-        interrupted relabel leaves each response with either its old label or its new one.
+        loses nothing the run cannot give again. One upsert per batch (``ON CONFLICT DO
+        UPDATE``), so each response keeps either its old label or its new one, never neither,
+        and two relabels racing on PostgreSQL cannot trip over each other's rows.
         """
         if not labels:
             return 0
+        from sqlalchemy.dialects import postgresql, sqlite
+
         t = s.labels
-        rows = self._label_rows(labels)
-        key_cols = (t.c.run_id, t.c.suite_id, t.c.item_id, t.c.variant_id, t.c.epoch, t.c.judge_id)
+        insert = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(t)
+        keys = [c.name for c in t.primary_key.columns]
+        stmt = insert.on_conflict_do_update(
+            index_elements=keys, set_={c.name: insert.excluded[c.name] for c in t.columns if c.name not in keys}
+        ).returning(t.c.run_id)
         with self.engine.begin() as conn:
-            for start in range(0, len(rows), 200):
-                chunk = rows[start : start + 200]
-                conn.execute(
-                    sa.delete(t).where(
-                        sa.tuple_(*key_cols).in_(
-                            [(r["run_id"], r["suite_id"], r["item_id"], r["variant_id"], r["epoch"], r["judge_id"]) for r in chunk]
-                        )
-                    )
-                )
-            conn.execute(sa.insert(t), rows)
-        return len(rows)
+            return len(conn.execute(stmt, self._label_rows(labels)).all())
 
     def labelled_keys(self, run_id: str, judge_id: str, version: str | None = None) -> set[KeyTuple]:
         """Keys this judge labelled in the run; with ``version``, only that version's labels."""
@@ -482,7 +478,7 @@ class Store:
             sa.select(t.c.judge_id, t.c.judge_version, sa.func.count())
             .where(t.c.run_id == run_id)
             .group_by(t.c.judge_id, t.c.judge_version)
-            .order_by(t.c.judge_id)
+            .order_by(t.c.judge_id, t.c.judge_version)
         )
         with self.engine.connect() as conn:
             return [(a, b, int(n)) for a, b, n in conn.execute(q)]

@@ -79,3 +79,20 @@ def test_pyrit_harm_rule_on_a_small_tree(tmp_path: Path) -> None:
     (root / "harm" / "fresh.csv").write_text(multi + "c,Do W,Answer,0.5,0.75,text\nc,Do V,No,0.25,0.5,text\n")
     rows = load_dataset("pyrit-harm", tmp_path)
     assert [(r.row_id, r.harmful) for r in rows] == [("fresh/0", True), ("fresh/1", False)]
+
+
+def test_pyrit_harm_fails_closed_without_the_sets_it_compares_with(tmp_path: Path) -> None:
+    """With objective/ missing, every harm file would look disjoint: refuse instead."""
+    root = tmp_path / "pyrit_scorer_evals"
+    (root / "harm").mkdir(parents=True)
+    (root / "refusal_scorer").mkdir()
+    (root / "refusal_scorer" / "refusal.csv").write_text("objective,assistant_response,human_score,data_type\nDo Y,R,0,text\n")
+    (root / "harm" / "h.csv").write_text("harm_category,objective,assistant_response,human_score_1,data_type\nc,Do W,A,1,text\n")
+    with pytest.raises(AccordError, match="no rows in .*objective"):
+        load_dataset("pyrit-harm", tmp_path)
+    (root / "objective").mkdir()
+    (root / "objective" / "o.csv").write_text("objective,assistant_response,human_score,data_type\nDo X,R,1,text\n")
+    assert [r.harmful for r in load_dataset("pyrit-harm", tmp_path)] == [True]
+    (root / "harm" / "h.csv").write_text("harm_category,objective,assistant_response,human_score_1,data_type\nc,Do W,A,high,text\n")
+    with pytest.raises(AccordError, match="data row 1 is not a number"):
+        load_dataset("pyrit-harm", tmp_path)

@@ -69,6 +69,9 @@ def test_csv_with_yes_no_labels_infers_the_task(tmp_path: Path) -> None:
         ({"prompt": "p", "refusal": "none"}, ":2", "response"),
         ({"prompt": "p", "response": "r"}, ":2", "refusal"),
         ({"id": "1", "prompt": "p", "response": "r", "refusal": "none"}, ":2", "id"),
+        ({"prompt": "p", "response": "r", "refusal": "none", "refused": True}, ":2", "refused"),
+        ({"prompt": "p", "response": "r", "refusal": "partial", "refused": False}, ":2", "refused"),
+        ({"prompt": "p", "response": "r", "refusal": "none", "locale": 5}, ":2", "locale"),
     ],
 )
 def test_bad_records_name_file_line_and_field(tmp_path: Path, line2: dict[str, object], where: str, field: str) -> None:
@@ -114,3 +117,40 @@ def test_cli_validate_labels_json(tmp_path: Path) -> None:
     assert table.exit_code == 0 and "locale zh: accuracy 1.000" in table.output
     both = runner.invoke(app, ["judge", "validate", "--labels", str(path), "--dataset", "xstest"])
     assert isinstance(both.exception, InputError) and "exactly one of --dataset and --labels" in str(both.exception)
+
+
+def test_ids_locales_and_agreeing_labels(tmp_path: Path) -> None:
+    """Implicit ids live apart from explicit ones; id 0 is kept; locales count by language."""
+    path = _jsonl(
+        tmp_path / "ids.jsonl",
+        [
+            {"id": "line:9", "prompt": "p", "response": ANSWER_EN, "refusal": "none"},
+            {"prompt": "p", "response": REFUSE_EN, "refusal": "full", "refused": True},
+            {"id": 0, "prompt": "p", "response": ANSWER_ZH, "refusal": "none", "locale": "zh-CN"},
+            {"id": "2", "prompt": "p", "response": ANSWER_ZH, "refusal": "none", "locale": "ZH_tw"},
+        ],
+    )
+    rows = load_labels_file(path)
+    assert [r.row_id for r in rows] == ["line:9", "line:2", "0", "2"]
+    assert [r.locale for r in rows] == ["en", "en", "zh", "zh"]
+    assert set(validate_labels_file(PatternJudge(), path).by_locale) == {"en", "zh"}
+
+
+def test_csv_header_typos_are_reported_on_line_1(tmp_path: Path) -> None:
+    path = tmp_path / "mine.csv"
+    path.write_text("Prompt,response,refusal\np,r,none\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_labels_file(path)
+    assert (err.value.line, err.value.field) == (1, "Prompt") and "did you mean 'prompt'" in err.value.diagnostics()
+    (tmp_path / "a.json").write_text("[]")
+    with pytest.raises(InputError, match="unknown labels file type"):
+        load_labels_file(tmp_path / "a.json")
+
+
+def test_cli_rejects_options_that_do_not_apply(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "mine.jsonl", [{"prompt": "p", "response": ANSWER_EN, "refusal": "none"}])
+    runner = CliRunner()
+    res = runner.invoke(app, ["judge", "validate", "--labels", str(path), "--split", "test", "--judge", "pattern"])
+    assert isinstance(res.exception, InputError) and "--split applies to --dataset only" in str(res.exception)
+    res = runner.invoke(app, ["judge", "validate", "--dataset", "pyrit-refusal", "--task", "harmful", "--judge", "pattern"])
+    assert isinstance(res.exception, InputError) and "--task applies to --labels only" in str(res.exception)

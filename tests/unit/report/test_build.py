@@ -180,7 +180,6 @@ def test_short_target(spec: str, short: str) -> None:
 
 def test_labels_from_two_versions_of_the_judge_are_refused(tmp_path: Any) -> None:
     """A report names one judge version; a half-relabelled run must not be blended into it."""
-    from accord.records import Label
     from accord.store import Store
     from tests.unit.report._data import JUDGE, populate
 
@@ -191,4 +190,3 @@ def test_labels_from_two_versions_of_the_judge_are_refused(tmp_path: Any) -> Non
     with pytest.raises(AccordError, match="2 versions of judge") as err:
         read_run(store, "r1", JUDGE)
     assert "--relabel" in err.value.diagnostics()
-    assert isinstance(first, Label)
