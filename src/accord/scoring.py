@@ -52,12 +52,11 @@ def pick_judge(store: Any, run_id: str, judge_id: str | None) -> tuple[str, str]
                 fix="choose one with --judge JUDGE_ID",
             )
         judge_id = names[0]
-    return judge_id, judge_version(store, run_id, judge_id)
+    return judge_id, judge_version(judges, run_id, judge_id)
 
 
-def judge_version(store: Any, run_id: str, judge_id: str) -> str:
-    """The one version of ``judge_id`` that labelled the run (see ``pick_judge``)."""
-    judges = store.judges_for_run(run_id)
+def judge_version(judges: Sequence[tuple[str, str, int]], run_id: str, judge_id: str) -> str:
+    """The one version of ``judge_id`` among a run's ``judges_for_run`` rows (see ``pick_judge``)."""
     versions = [(v, n) for j, v, n in judges if j == judge_id]
     if not versions:
         raise AccordError(

@@ -80,10 +80,9 @@ def label_run(
                 batch = todo[start : start + batch_size]
                 verdicts = await judge.judge_batch([_input(r, items) for r in batch])
                 labels = [v.to_label(r, judge.judge_id, judge.version) for r, v in zip(batch, verdicts, strict=True)]
-                old = [lb for lb in labels if (lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) in stale_keys]
-                if old:
-                    replaced += store.replace_labels(old)
-                new += store.add_labels([lb for lb in labels if (lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) not in stale_keys])
+                is_stale = [(lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) in stale_keys for lb in labels]
+                replaced += store.replace_labels([lb for lb, st in zip(labels, is_stale) if st])
+                new += store.add_labels([lb for lb, st in zip(labels, is_stale) if not st])
                 unassessed += sum(1 for lb in labels if lb.unassessed is not None)
                 progress(skipped + start + len(batch), total)
         finally:

@@ -56,8 +56,9 @@ def read_run(store: Any, run_id: str, judge_id: str) -> RunInput:
     from accord.scoring import judge_version
 
     run = store.require_run(run_id)
-    if any(j == judge_id for j, _v, _n in store.judges_for_run(run_id)):
-        judge_version(store, run_id, judge_id)  # refuses labels from two versions of the judge
+    judges = store.judges_for_run(run_id)
+    if any(j == judge_id for j, _v, _n in judges):
+        judge_version(judges, run_id, judge_id)  # refuses labels from two versions of the judge
     return RunInput(
         run=run,
         items=list(store.iter_items(run_id)),
