@@ -2,18 +2,41 @@
 
 Every failure a user can fix (bad input, unknown names, a locked or too-new database, a
 missing optional dependency) is an ``AccordError``: it says *what* happened, *why*, and
-*what to try*, so the CLI can print it once, without a traceback, and exit 1. Anything
-else is a bug and keeps its traceback.
+*what to try*, so the CLI can print it once, without a traceback, and exit with the code
+``ExitCode`` gives it. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import IntEnum
 from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """The one exit-code table every ``accord`` command follows (docs/cli.md).
+
+    Scripts and CI jobs gate on these, so their meaning never changes between commands.
+    """
+
+    OK = 0
+    #: The checked condition failed: ``--fail-on`` tripped, a signature or proof did not
+    #: verify, a validated file has problems.
+    CHECK_FAILED = 1
+    #: Bad input or usage: unknown names, malformed files, bad flags, a missing store or
+    #: optional dependency. Nothing was changed.
+    BAD_INPUT = 2
+    #: The run is incomplete or mostly failed: interrupted, the target unreachable, or most
+    #: responses errors. Re-run with the same run id to resume.
+    INCOMPLETE = 3
+    #: Stopped by Ctrl-C / SIGINT (the shell's convention, 128 + 2).
+    INTERRUPTED = 130
 
 
 class AccordError(Exception):
     """An error meant for the user, not a stack trace."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
 
     def __init__(self, what: str, *, why: str | None = None, fix: str | None = None) -> None:
         super().__init__(what)
@@ -93,3 +116,5 @@ class StoreError(AccordError):
 
 class VerificationError(AccordError):
     """A signature, proof, checkpoint or commitment did not verify."""
+
+    exit_code = ExitCode.CHECK_FAILED
