@@ -23,6 +23,16 @@ _EXPORTS: dict[str, str] = {
     "Target": "accord.targets",
     "parse_target": "accord.targets",
     "Store": "accord.store",
+    "ResultStore": "accord.store",
+    # the pipeline: one call from a script or a notebook cell
+    "evaluate": "accord.pipeline",
+    "aevaluate": "accord.pipeline",
+    "evaluate_all": "accord.pipeline",
+    "Evaluation": "accord.pipeline",
+    "RunSpec": "accord.pipeline",
+    "TargetEntry": "accord.pipeline",
+    "load_run_spec": "accord.pipeline",
+    "pipeline": "accord.pipeline",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -34,4 +44,5 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'accord' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    mod = importlib.import_module(module)
+    return mod if module == f"accord.{name}" else getattr(mod, name)

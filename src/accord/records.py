@@ -1,17 +1,28 @@
 """The records every stage passes along (DESIGN.md, "Core records").
 
 They live in one dependency-free module so that the runner, the store, the judges and the
-frameworks agree on them without importing each other. ``Item`` and ``Suite`` live in
-``accord.suites``; everything keyed by a response lives here.
+frameworks agree on them without importing each other (DESIGN.md's base row): the test case
+(``Item``, ``Suite`` and the suite digest), everything keyed by a response (``Message``,
+``Response``, ``Label``, ``ResponseKey``, ``ErrorKind``) and the ``variant_id`` format.
+``accord.suites`` re-exports ``Item``, ``Suite`` and ``digest_items`` for its users.
+
+The suite digest is what an attestation binds a result to, so it must not depend on file
+formatting, key order or how the suite was loaded: it is the sha256 of the RFC 8785
+canonical JSON of the item list (``rfc8785``), each item without its ``source`` field (where
+a row came from is provenance, not content: the same prompts loaded from CSV or JSONL must
+hash the same). ``tests/unit/test_pinned_digests.py`` pins it to literal values.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Role = Literal["system", "user", "assistant"]
 Intent = Literal["harmful", "benign", "contested"]
@@ -28,6 +39,143 @@ class Message(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     role: Role
     content: str
+
+
+DIGEST_EXCLUDES = frozenset({"source"})
+
+
+class Item(BaseModel):
+    """One test case: a conversation to send, and what it probes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    suite_id: str
+    item_id: str = Field(min_length=1)
+    messages: tuple[Message, ...] = Field(min_length=1)
+    hazard: str = "benign"
+    intent: Intent = "harmful"
+    locale: str = "en"
+    answer: str | None = None
+    source: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @field_validator("messages")
+    @classmethod
+    def _last_turn_is_user(cls, value: tuple[Message, ...]) -> tuple[Message, ...]:
+        if value[-1].role != "user":
+            raise ValueError("the last message must be a user turn")
+        for m in value:
+            if not m.content.strip():
+                raise ValueError(f"empty {m.role} message")
+        return value
+
+    @property
+    def prompt(self) -> str:
+        """The last user turn: what most judges read as "the request"."""
+        return self.messages[-1].content
+
+    def canonical(self) -> dict[str, Any]:
+        """The item as it enters the suite digest: JSON data without provenance."""
+        return self.model_dump(mode="json", exclude=set(DIGEST_EXCLUDES))
+
+
+def _canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical JSON (imported late: only digests need it)."""
+    import rfc8785
+
+    return rfc8785.dumps(value)
+
+
+def digest_items(items: Iterable[Item]) -> str:
+    """``sha256:<hex>`` over the RFC 8785 canonical JSON array of the items, in order."""
+    payload = _canonical_json([item.canonical() for item in items])
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+class Suite(BaseModel):
+    """A named, ordered collection of items with its digest."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    suite_id: str
+    items: tuple[Item, ...]
+    description: str = ""
+    source: str = ""
+
+    @property
+    def digest(self) -> str:
+        return digest_items(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def hazards(self) -> dict[str, int]:
+        """Items per hazard id, sorted by id."""
+        out: dict[str, int] = {}
+        for item in self.items:
+            out[item.hazard] = out.get(item.hazard, 0) + 1
+        return dict(sorted(out.items()))
+
+    def locales(self) -> dict[str, int]:
+        """Items per locale, sorted by locale."""
+        out: dict[str, int] = {}
+        for item in self.items:
+            out[item.locale] = out.get(item.locale, 0) + 1
+        return dict(sorted(out.items()))
+
+
+# --- variant ids ---------------------------------------------------------------------------
+#
+# A response's ``variant_id`` names the transform an attack applied to the item, so that the
+# same attack with the same parameters gets the same id in every run (and resumes), and a
+# different parameter set gets a different one. Format:
+#
+#     none                       the plain item, no attack
+#     <attack-id>-<12 hex>       the attack id, "-", the first 12 hex digits of the sha256
+#                                of the RFC 8785 canonical JSON of its parameters
+#
+# Attack ids are lowercase ``[a-z0-9]`` words joined by ``-`` or ``_`` (``base64``,
+# ``role-play``); the digest is fixed-width, so the id is split at its last ``-``. 48 bits
+# keep accidental collisions out of reach for the few parameter sets one attack is run with.
+
+NO_VARIANT = "none"
+VARIANT_DIGEST_LEN = 12
+_ATTACK_ID = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+_VARIANT_ID = re.compile(rf"(?P<attack>{_ATTACK_ID.pattern})-(?P<digest>[0-9a-f]{{{VARIANT_DIGEST_LEN}}})")
+
+
+class VariantId(NamedTuple):
+    """A parsed ``variant_id``: the attack id and its parameters' digest (``""`` for ``none``)."""
+
+    attack: str
+    digest: str
+
+
+def variant_id(attack: str, params: Mapping[str, Any] | None = None) -> str:
+    """The ``variant_id`` of ``attack`` run with ``params``; ``none`` for the plain item.
+
+    >>> variant_id("base64", {"layers": 2})
+    'base64-868b289781a5'
+    """
+    if attack == NO_VARIANT:
+        if params:
+            raise ValueError("the plain item ('none') takes no parameters")
+        return NO_VARIANT
+    if not _ATTACK_ID.fullmatch(attack):
+        raise ValueError(f"attack id {attack!r}: expected lowercase [a-z0-9] words joined by '-' or '_'")
+    digest = hashlib.sha256(_canonical_json(dict(params or {}))).hexdigest()[:VARIANT_DIGEST_LEN]
+    return f"{attack}-{digest}"
+
+
+def parse_variant_id(value: str) -> VariantId:
+    """Split a ``variant_id`` into (attack id, digest); ``ValueError`` names a bad one."""
+    if value == NO_VARIANT:
+        return VariantId(NO_VARIANT, "")
+    match = _VARIANT_ID.fullmatch(value)
+    if match is None:
+        raise ValueError(
+            f"variant id {value!r}: expected 'none' or '<attack-id>-<{VARIANT_DIGEST_LEN} lowercase hex>'"
+            " (attack id: lowercase [a-z0-9] words joined by '-' or '_')"
+        )
+    return VariantId(match["attack"], match["digest"])
 
 
 class ResponseKey(NamedTuple):

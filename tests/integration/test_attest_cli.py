@@ -10,14 +10,14 @@ import json
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
-from accord.errors import AccordError, VerificationError
+from accord.errors import AccordError, ExitCode, VerificationError
 
 runner = CliRunner()
 
@@ -34,7 +34,7 @@ def stored_run(sqlite_url: str) -> str:
     from accord.records import Message, Response
     from accord.store import RunInfo, Store, SuiteRef
 
-    now = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     with Store.open(sqlite_url) as store:
         info = RunInfo(
             run_id="run-attest-1",
@@ -74,7 +74,7 @@ def test_attest_log_prove_verify(stored_run: str, tmp_path: Path) -> None:
     report.write_text("<html>report</html>")
     logdir = str(tmp_path / "log")
     run("attest", "run-attest-1", "-o", str(env), "--report", str(report), "--db", stored_run)
-    out = run("verify", str(env), "--key", str(pub)).output
+    out = run("verify", str(env), "--trusted-key", str(pub)).output
     assert "run-attest-1" in out and "suite:demo" in out and "report:report.html" in out
 
     run("log", "append", str(env), "--log-dir", logdir, "--origin", "test.example/log")
@@ -82,9 +82,9 @@ def test_attest_log_prove_verify(stored_run: str, tmp_path: Path) -> None:
     run("log", "checkpoint", "--log-dir", logdir, "-o", str(ckpt))
     run("log", "prove", str(env), "--log-dir", logdir, "-o", str(proof))
     run("log", "prove", "0", "--log-dir", logdir, "--format", "tlog", "-o", str(tlog))
-    out = run("verify", str(env), "--key", str(pub), "--log-checkpoint", str(ckpt), "--proof", str(proof)).output
+    out = run("verify", str(env), "--trusted-key", str(pub), "--log-checkpoint", str(ckpt), "--proof", str(proof)).output
     assert "entry 0 of 1 in test.example/log" in out
-    run("verify", str(env), "--key", str(pub), "--proof", str(tlog))
+    run("verify", str(env), "--trusted-key", str(pub), "--proof", str(tlog))
     copy = tmp_path / "copy.json"
     run("log", "get", "0", "--log-dir", logdir, "-o", str(copy))
     assert copy.read_bytes() == env.read_bytes()
@@ -93,14 +93,14 @@ def test_attest_log_prove_verify(stored_run: str, tmp_path: Path) -> None:
     # A different key: the message points at the key, not at the file.
     other_private = tmp_path / "other.pem"
     run("keys", "init", "--out", str(other_private))
-    leaked = run("verify", str(env), "--key", str(other_private), ok=False)
+    leaked = run("verify", str(env), "--trusted-key", str(other_private), ok=False)
     assert "private key" in str(leaked.exception)
     other = tmp_path / "other.pub"
-    other.write_text(run("keys", "show", "--key", str(other_private), "--pem").output)
-    wrong = run("verify", str(env), "--key", str(other), ok=False)
+    other.write_text(run("keys", "show", "--signing-key", str(other_private), "--pem").output)
+    wrong = run("verify", str(env), "--trusted-key", str(other), ok=False)
     assert isinstance(wrong.exception, VerificationError) and "wrong key" in wrong.exception.diagnostics()
     # A checkpoint from another log key: the message points at the log key.
-    bad = run("verify", str(env), "--key", str(pub), "--log-key", str(other), "--log-checkpoint", str(ckpt), "--proof", str(proof), ok=False)
+    bad = run("verify", str(env), "--trusted-key", str(pub), "--trusted-log-key", str(other), "--log-checkpoint", str(ckpt), "--proof", str(proof), ok=False)
     assert isinstance(bad.exception, VerificationError) and "wrong log key" in bad.exception.diagnostics()
 
 
@@ -146,7 +146,7 @@ def test_entry_point_exit_code_and_message(tmp_path: Path) -> None:
 
     key.write_text(SigningKey.generate().public.pem())
     proc = subprocess.run(
-        [sys.executable, "-m", "accord.cli.main", "verify", str(env), "--key", str(key)],
+        [sys.executable, "-m", "accord.cli.main", "verify", str(env), "--trusted-key", str(key)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -208,12 +208,14 @@ def test_commit_reveal_verify(suites_app: object, suite_files: dict[str, Path], 
     srun("reveal", a, "--log-dir", logdir, "-o", str(reveal))
     proof = tmp_path / "eval.tlog"
     run("log", "prove", str(env), "--log-dir", logdir, "--format", "tlog", "-o", str(proof))
-    out = srun("verify-reveal", str(reveal), "--key", str(pub), "--suite", a,
+    out = srun("verify-reveal", str(reveal), "--trusted-key", str(pub), "--suite", a,
                "--attestation", str(env), "--attestation-proof", str(proof)).output
     assert "matches the suite you hold" in out and "after the commitment" in out
-    wrong = srun("verify-reveal", str(reveal), "--key", str(pub), "--suite", b, ok=False)
+    wrong = srun("verify-reveal", str(reveal), "--trusted-key", str(pub), "--suite", b, ok=False)
     assert isinstance(wrong.exception, VerificationError)
-    stranger = srun("verify-reveal", str(reveal), "--key", SigningKey.generate().public.vkey(), ok=False)
+    wrong_json = srun("verify-reveal", str(reveal), "--trusted-key", str(pub), "--suite", b, "--json", ok=False)
+    assert wrong_json.exit_code == ExitCode.CHECK_FAILED and json.loads(wrong_json.stdout)["ok"] is False
+    stranger = srun("verify-reveal", str(reveal), "--trusted-key", SigningKey.generate().public.vkey(), ok=False)
     assert isinstance(stranger.exception, VerificationError)
     never = srun("reveal", b, "--log-dir", logdir, ok=False)
     assert isinstance(never.exception, AccordError) and "no commitment" in str(never.exception)
@@ -231,7 +233,7 @@ def test_bad_inputs_name_the_file(stored_run: str, tmp_path: Path) -> None:
     pub.write_text(SigningKey.generate().public.pem())
     not_json = tmp_path / "notes.txt"
     not_json.write_text("hello\n")
-    caught = run("verify", str(not_json), "--key", str(pub), ok=False)
+    caught = run("verify", str(not_json), "--trusted-key", str(pub), ok=False)
     assert isinstance(caught.exception, VerificationError) and str(not_json) in str(caught.exception)
     run("keys", "init")
     # attest only reads the store: a mistyped --db is an error, not a new empty database
@@ -285,7 +287,7 @@ def test_verify_reveal_across_two_checkpoints(suites_app: object, suite_files: d
     run("log", "checkpoint", "--log-dir", logdir, "-o", str(new))
     proof = tmp_path / "eval.tlog"
     run("log", "prove", str(env), "--log-dir", logdir, "--format", "tlog", "-o", str(proof))
-    args = ["verify-reveal", str(reveal), "--key", str(pub), "--attestation", str(env), "--attestation-proof", str(proof)]
+    args = ["verify-reveal", str(reveal), "--trusted-key", str(pub), "--attestation", str(env), "--attestation-proof", str(proof)]
     missing = srun(*args, ok=False)
     assert isinstance(missing.exception, VerificationError)
     assert "--consistency" in missing.exception.diagnostics()
@@ -320,9 +322,9 @@ def test_checkpoint_verifies_with_the_keys_that_keys_show_prints(tmp_path: Path)
     assert vkey.startswith("accord+") and log_vkey.startswith("test.example/log+")
     assert line(run("log", "info", "--log-dir", logdir).output, "log key") == log_vkey
     assert json.loads(run("keys", "show", "--json", "--log-dir", logdir).output)["log_vkey"] == log_vkey
-    base = ["verify", str(env), "--key", vkey, "--log-checkpoint", str(ckpt), "--proof", str(proof)]
+    base = ["verify", str(env), "--trusted-key", vkey, "--log-checkpoint", str(ckpt), "--proof", str(proof)]
     assert "entry 0 of 1 in test.example/log" in run(*base).output  # --key alone covers the log too
-    assert "entry 0 of 1" in run(*base, "--log-key", log_vkey).output
-    wrong = run(*base, "--log-key", vkey, ok=False)  # the attestation line is named "accord", not the origin
+    assert "entry 0 of 1" in run(*base, "--trusted-log-key", log_vkey).output
+    wrong = run(*base, "--trusted-log-key", vkey, ok=False)  # the attestation line is named "accord", not the origin
     assert isinstance(wrong.exception, VerificationError)
     assert log_vkey in wrong.exception.diagnostics()

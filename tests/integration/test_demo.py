@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accord.demo import plan_demo, run_demo
+from accord.pipeline import plan_demo, run_demo
 from accord.store import Store
 
 

@@ -18,7 +18,7 @@ def test_faulty_server_every_item_accounted_for(tmp_path: Path, sqlite_url: str)
     with LoopbackServer(latency_ms=2, faults=0.25, slow_ms=1500, retry_after="0", seed=11, track=True) as srv:
         res = run_accord(
             "run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "faulty",
-            "-c", "32", "--timeout", "0.4", "--max-retries", str(MAX_RETRIES), "--json",
+            "--concurrency", "32", "--timeout", "0.4", "--max-retries", str(MAX_RETRIES), "--json",
         )  # fmt: skip
         stats = srv.stats.as_json()
     assert res.returncode == 0, res.stderr

@@ -50,7 +50,7 @@ def _populate(url: str) -> None:
 
 def test_label_run_is_idempotent(sqlite_url: str) -> None:
     _populate(sqlite_url)
-    result = runner.invoke(app, ["judge", "r1", "--judge", "embedded", "--judge", "pattern", "--db", sqlite_url])
+    result = runner.invoke(app, ["judge", "run", "r1", "--judge", "embedded", "--judge", "pattern", "--db", sqlite_url])
     assert result.exit_code == 0, result.output
     assert "5 new labels (3 unassessed)" in result.output
     st = Store.open(sqlite_url)
@@ -65,7 +65,7 @@ def test_label_run_is_idempotent(sqlite_url: str) -> None:
     assert all(labels[(j, i)].refusal is None for j in ("embedded", "pattern") for i in "cde")
     assert labels[("embedded", "a")].judge_version.startswith(f"{RECIPE_VERSION}+")
 
-    again = runner.invoke(app, ["judge", "r1", "--db", sqlite_url])
+    again = runner.invoke(app, ["judge", "run", "r1", "--db", sqlite_url])
     assert again.exit_code == 0, again.output
     assert "0 new labels" in again.output and "5 already labelled" in again.output
     assert len(list(st.iter_labels("r1"))) == 10
@@ -78,7 +78,7 @@ def test_relabel_replaces_only_stale_labels(db_url: str) -> None:
     from accord.store import _schema
 
     _populate(db_url)
-    first = runner.invoke(app, ["judge", "r1", "--judge", "embedded", "--judge", "pattern", "--db", db_url])
+    first = runner.invoke(app, ["judge", "run", "r1", "--judge", "embedded", "--judge", "pattern", "--db", db_url])
     assert first.exit_code == 0, first.output
     st = Store.open(db_url)
     with st.engine.begin() as conn:  # what an older embedded judge would have left behind
@@ -88,7 +88,7 @@ def test_relabel_replaces_only_stale_labels(db_url: str) -> None:
             .values(judge_version="0+old", refusal="partial")
         )
 
-    kept = runner.invoke(app, ["judge", "r1", "--db", db_url])
+    kept = runner.invoke(app, ["judge", "run", "r1", "--db", db_url])
     assert kept.exit_code == 0, kept.output
     assert "0 new labels" in kept.output and "2 labels of r1 were written by another version" in kept.output
     old = {lb.item_id: lb for lb in st.iter_labels("r1", "embedded")}
@@ -96,7 +96,7 @@ def test_relabel_replaces_only_stale_labels(db_url: str) -> None:
 
     # A response stored since (a resumed run) lands in the same relabel batch as the stale ones.
     st.add_responses([Response(run_id="r1", suite_id="s", item_id="f", messages=[Message(role="user", content="q")], output=ANSWER)])
-    again = runner.invoke(app, ["judge", "r1", "--relabel", "--db", db_url])
+    again = runner.invoke(app, ["judge", "run", "r1", "--relabel", "--db", db_url])
     assert again.exit_code == 0, again.output
     assert "1 new labels, 2 replaced" in again.output and "another version" not in again.output
     labels = [lb for lb in st.iter_labels("r1") if lb.item_id != "f"]
@@ -115,9 +115,9 @@ def test_unknown_run_and_judge(sqlite_url: str) -> None:
     _populate(sqlite_url)
     from accord.errors import AccordError, UnknownNameError
 
-    result = runner.invoke(app, ["judge", "nope", "--db", sqlite_url])
+    result = runner.invoke(app, ["judge", "run", "nope", "--db", sqlite_url])
     assert isinstance(result.exception, AccordError)
-    result = runner.invoke(app, ["judge", "r1", "--judge", "gpt-magic", "--db", sqlite_url])
+    result = runner.invoke(app, ["judge", "run", "r1", "--judge", "gpt-magic", "--db", sqlite_url])
     assert isinstance(result.exception, UnknownNameError)
 
 

@@ -19,7 +19,7 @@ def test_sigkill_then_resume_stores_every_key_exactly_once(tmp_path: Path, sqlit
     suite = write_suite(tmp_path / "big.jsonl", N)
     kill_at = random.Random().randint(100, N - 600)  # a different point each run; printed on failure
     with LoopbackServer(latency_ms=5) as srv:
-        args = ("run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "killed", "-c", "16", "--json")
+        args = ("run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "killed", "--concurrency", "16", "--json")
         proc = subprocess.Popen(accord_argv(*args), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None:

@@ -27,7 +27,7 @@ def test_replay_run_prints_one_json_line(tmp_path: Path, sqlite_url: str) -> Non
     lines = res.stdout.strip().splitlines()
     assert len(lines) == 1
     out = json.loads(lines[0])
-    assert set(out) == JSON_KEYS
+    assert JSON_KEYS <= set(out) and {"status", "expected", "complete", "target_name"} <= set(out)
     assert (out["run_id"], out["items"], out["responses"], out["errors"]) == ("rep", 20, 40, 4)
     assert out["cpu_s"] > 0 and out["wall_s"] > 0 and out["req_per_s"] > 0
     assert "run id: rep" in res.stderr
@@ -47,7 +47,7 @@ def test_openai_target_second_run_comes_from_the_cache(tmp_path: Path, sqlite_ur
     suite = write_suite(tmp_path / "mini.jsonl", 30, extra={3: "x [[content_filter]]", 4: "y [[always400]]"})
     with LoopbackServer(latency_ms=1) as srv:
         target = f"openai:{srv.url}#tiny"
-        first = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json", "-c", "8")
+        first = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json", "--concurrency", "8")
         assert first.returncode == 0, first.stderr
         one = last_json(first.stdout)
         assert (one["responses"], one["errors"]) == (30, 1)
@@ -84,7 +84,7 @@ def test_bad_input_fails_before_any_run_exists(tmp_path: Path, sqlite_url: str, 
     suite = tmp_path / "suite.jsonl"
     suite.write_text("\n".join(suite_rows or ['{"id": "a", "prompt": "hi"}']) + "\n")
     res = run_accord("run", "--target", target.format(tmp=tmp_path), "--suite", str(suite), "--db", sqlite_url, "--run-id", "x")
-    assert res.returncode == 1
+    assert res.returncode == 2
     assert needle in res.stderr and "Traceback" not in res.stderr
     assert not db_path(sqlite_url).exists() or Store.open(sqlite_url).list_runs() == []
 
@@ -92,7 +92,7 @@ def test_bad_input_fails_before_any_run_exists(tmp_path: Path, sqlite_url: str, 
 def test_ctrl_c_flushes_marks_interrupted_and_resumes(tmp_path: Path, sqlite_url: str) -> None:
     suite = write_suite(tmp_path / "s.jsonl", 3000)
     with LoopbackServer(latency_ms=10) as srv:
-        argv = accord_argv("run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "cc", "-c", "10", "--json")
+        argv = accord_argv("run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "cc", "--concurrency", "10", "--json")
         proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
         deadline = time.monotonic() + 60
         while count_rows(sqlite_url, "SELECT count(*) FROM responses") < 200 and time.monotonic() < deadline:
@@ -105,7 +105,7 @@ def test_ctrl_c_flushes_marks_interrupted_and_resumes(tmp_path: Path, sqlite_url
         stored = count_rows(sqlite_url, "SELECT count(*) FROM responses")
         assert summary["responses"] == stored and 0 < stored < 3000
         assert count_rows(sqlite_url, "SELECT count(*) FROM runs WHERE status = 'interrupted'") == 1
-        res = run_accord("run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "cc", "-c", "50", "--json")
+        res = run_accord("run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "cc", "--concurrency", "50", "--json")
         assert res.returncode == 0, res.stderr
     assert last_json(res.stdout)["responses"] == 3000
     assert count_rows(sqlite_url, "SELECT count(*) FROM runs WHERE status = 'complete'") == 1
@@ -139,4 +139,4 @@ def test_csv_suite_with_a_column_mapping(tmp_path: Path, sqlite_url: str) -> Non
     assert res.returncode == 0, res.stderr
     assert last_json(res.stdout)["responses"] == 2 and last_json(res.stdout)["errors"] == 0
     bad = run_accord("run", "-t", f"replay:{replay}", "-s", str(csv), "--map", "prompt", "--db", sqlite_url)
-    assert bad.returncode == 1 and "--map" in bad.stderr
+    assert bad.returncode == 2 and "--map" in bad.stderr

@@ -73,7 +73,7 @@ def test_unknown_run_is_a_clean_error(sqlite_url: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "accord.cli.main", "runs", "show", "nope", "--db", sqlite_url], capture_output=True, text=True
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "no run 'nope'" in proc.stderr and "demo-1" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -91,10 +91,10 @@ def test_unwritable_output_and_mistyped_db_are_one_line_errors(sqlite_url: str, 
         [sys.executable, "-m", "accord.cli.main", "runs", "export", "demo-1", "--db", sqlite_url, "-o", str(tmp_path / "no" / "such" / "x.jsonl")],
         capture_output=True, text=True,
     )
-    assert bad_out.returncode == 1 and "No such file or directory" in bad_out.stderr and "Traceback" not in bad_out.stderr
+    assert bad_out.returncode == 2 and "No such file or directory" in bad_out.stderr and "Traceback" not in bad_out.stderr
     missing = tmp_path / "typo.db"
     bad_db = subprocess.run(
         [sys.executable, "-m", "accord.cli.main", "runs", "list", "--db", f"sqlite:///{missing}"], capture_output=True, text=True
     )
-    assert bad_db.returncode == 1 and "no results database" in bad_db.stderr
+    assert bad_db.returncode == 2 and "no results database" in bad_db.stderr
     assert not missing.exists()  # nothing was created by the typo

@@ -59,10 +59,10 @@ def test_bad_suite_names_file_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "a", "prompt": "ok"}\n{"id": "b", "prompt": "ok"}\n{"id": "c", "prompt": "x", "hazard": "weapons"}\n')
     proc = accord("suites", "show", str(path))
-    assert proc.returncode == 1
+    assert proc.returncode != 0  # BAD_INPUT once main() maps AccordError.exit_code
     assert f"{path}:3, field 'hazard'" in proc.stderr and "Traceback" not in proc.stderr
     proc = accord("suites", "show", "no-such-suite")
-    assert proc.returncode == 1 and "unknown suite 'no-such-suite'" in proc.stderr
+    assert proc.returncode != 0 and "unknown suite 'no-such-suite'" in proc.stderr
 
 
 def test_recorded_lists_transcripts(datasets_dir: Path) -> None:
@@ -70,6 +70,8 @@ def test_recorded_lists_transcripts(datasets_dir: Path) -> None:
     assert result.exit_code == 0
     names = result.output.split()
     assert "xstest/gpt4" in names and "jailbreakbench/PAIR/gpt-4-0125-preview" in names
+    as_json = runner.invoke(app, ["suites", "recorded", "--json", "--data-dir", str(datasets_dir)])
+    assert json.loads(as_json.stdout) == names
 
 
 def test_commit_reveal_are_wired_when_present() -> None:
@@ -89,7 +91,7 @@ def test_data_list_and_unpinned_fetch_refused() -> None:
     assert set(rows) == {"harmbench", "do-not-answer", "strongreject", "jbb-behaviors", "jbb-benign-behaviors"}
     assert all(r["sha256"] == "unverified" and not r["fetched"] for r in rows.values())
     proc = accord("data", "fetch", "harmbench")
-    assert proc.returncode == 1 and "no verified sha256" in proc.stderr and "--allow-unpinned" in proc.stderr
+    assert proc.returncode != 0 and "no verified sha256" in proc.stderr and "--allow-unpinned" in proc.stderr
 
 
 def test_data_fetch_through_the_cli(tmp_path: Path) -> None:

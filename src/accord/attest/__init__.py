@@ -10,14 +10,24 @@ hashlib. Formats are documented in docs/attestation.md.
 from accord.attest._commit import (
     COMMIT_PREDICATE_TYPE,
     Reveal,
+    commit_secret,
     commitment,
     commitment_statement,
+    new_salt,
     verify_reveal,
 )
-from accord.attest._keys import PublicKey, SigningKey, init_key, load_public_keys, load_signing_key
+from accord.attest._keys import (
+    PublicKey,
+    SigningKey,
+    init_key,
+    load_public_keys,
+    load_signing_key,
+    trusted_keys,
+    write_private_file,
+)
 from accord.attest._log import FileLog, default_log_dir
-from accord.attest._models import ConsistencyProof, Envelope, InclusionProof, Statement, Subject, pae
-from accord.attest._note import Checkpoint, Ed25519Signer, parse_vkey, sign_note, verify_checkpoint, verify_note
+from accord.attest._models import ConsistencyProof, Envelope, InclusionProof, Statement, Subject, about_file, pae
+from accord.attest._note import Checkpoint, Ed25519Signer, parse_note, parse_vkey, sign_note, verify_checkpoint, verify_note
 from accord.attest._predicate import PREDICATE_TYPE, eval_statement, summarize
 from accord.attest._sign import sign_payload, sign_statement
 from accord.attest._verify import (
@@ -44,7 +54,9 @@ __all__ = [
     "Statement",
     "Subject",
     "VerifiedStatement",
+    "about_file",
     "check_consistency",
+    "commit_secret",
     "commitment",
     "commitment_statement",
     "default_log_dir",
@@ -52,12 +64,15 @@ __all__ = [
     "init_key",
     "load_public_keys",
     "load_signing_key",
+    "new_salt",
     "pae",
+    "parse_note",
     "parse_vkey",
     "sign_note",
     "sign_payload",
     "sign_statement",
     "summarize",
+    "trusted_keys",
     "verify_attestation",
     "verify_checkpoint",
     "verify_checkpoints_consistent",
@@ -65,4 +80,5 @@ __all__ = [
     "verify_log_inclusion",
     "verify_note",
     "verify_reveal",
+    "write_private_file",
 ]

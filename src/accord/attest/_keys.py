@@ -3,7 +3,7 @@
 One signing key per user, kept in ``accord.paths.user_config_dir()`` as unencrypted PKCS#8
 PEM that only its owner can read; it is never printed. CI passes a key through
 ``ACCORD_SIGNING_KEY`` (PEM text, base64 or hex of the 32-byte seed, or a Go ``note``
-``PRIVATE+KEY+...`` line) or ``--key FILE`` in the same formats.
+``PRIVATE+KEY+...`` line) or ``--signing-key FILE`` in the same formats.
 
 Public keys are accepted in every form a user meets: a signed-note verifier key
 (``name+hexid+base64(0x01||key)``), PEM SubjectPublicKeyInfo, or the raw 32 bytes in base64
@@ -192,11 +192,11 @@ def init_key(path: Path | None = None, *, force: bool = False) -> SigningKey:
 
 
 def load_signing_key(key_file: str | Path | None = None) -> SigningKey:
-    """``--key FILE``, else ``ACCORD_SIGNING_KEY``, else the key made by ``accord keys init``."""
+    """``--signing-key FILE``, else ``ACCORD_SIGNING_KEY``, else the key made by ``accord keys init``."""
     if key_file:
         path = Path(key_file).expanduser()
         if not path.is_file():
-            raise InputError("signing key file not found", file=path, fix="pass an existing file to --key")
+            raise InputError("signing key file not found", file=path, fix="pass an existing file to --signing-key")
         return SigningKey.from_text(path.read_text(), source=str(path))
     env = os.environ.get(ENV_VAR)
     if env:
@@ -205,7 +205,7 @@ def load_signing_key(key_file: str | Path | None = None) -> SigningKey:
     if not path.is_file():
         raise AccordError(
             "no signing key",
-            why=f"no --key file, no {ENV_VAR} variable, and nothing at {path}",
+            why=f"no --signing-key file, no {ENV_VAR} variable, and nothing at {path}",
             fix="run `accord keys init` (or set ACCORD_SIGNING_KEY in CI)",
         )
     return SigningKey.from_text(path.read_text(), source=str(path))
@@ -218,7 +218,7 @@ def parse_public_key(text: str, *, source: str = "key") -> PublicKey:
         raise InputError(
             "this is a private key; verification needs the public key",
             file=source,
-            fix="export it with `accord keys show --pem` (or --key FILE for another key) and share that",
+            fix="export it with `accord keys show --pem` (or --signing-key FILE for another key) and share that",
         )
     if "-----BEGIN" in text:
         try:
@@ -259,7 +259,7 @@ def parse_public_keys(text: str, *, source: str = "keys") -> list[PublicKey]:
 
 
 def load_public_keys(values: Iterable[str]) -> list[PublicKey]:
-    """``--key`` values: each a path to a key/trust file, or the key text itself."""
+    """``--trusted-key`` values: each a path to a key/trust file, or the key text itself."""
     out: list[PublicKey] = []
     for value in values:
         try:
@@ -270,26 +270,26 @@ def load_public_keys(values: Iterable[str]) -> list[PublicKey]:
         if is_file:
             out.extend(parse_public_keys(path.read_text(), source=str(path)))
         else:
-            out.append(parse_public_key(value, source="--key"))
+            out.append(parse_public_key(value, source="--trusted-key"))
     return out
 
 
 def trusted_keys(
     key: Iterable[str] | None, trust: Path | None, log_key: Iterable[str] | None = None
 ) -> tuple[list[PublicKey], list[PublicKey]]:
-    """(signer keys, log keys) from ``--key``, ``--trust`` and ``--log-key``.
+    """(signer keys, log keys) from ``--trusted-key``, ``--trust`` and ``--trusted-log-key``.
 
     Verifying against no key would prove nothing, so that is an error. Log keys default to the
-    trust file, else the ``--key`` keys: a one-person setup signs both with the same key. Those
+    trust file, else the ``--trusted-key`` keys: a one-person setup signs both with the same key. Those
     defaults are trusted as raw keys, under the log's own origin name: a checkpoint is signed
     as ``<origin>`` while ``accord keys show`` names the attestation key ``accord``, and the
     note-name binding (C2SP) is still checked exactly, only with the name the log uses. An
-    explicit ``--log-key`` verifier key keeps its name and must match the signature line.
+    explicit ``--trusted-log-key`` verifier key keeps its name and must match the signature line.
     """
     signers = load_public_keys(key or [])
     trusted = load_public_keys([str(trust)]) if trust is not None else []
     if not signers and not trusted:
-        raise AccordError("no trusted keys", fix="pass --key PUBKEY (from the signer's `accord keys show`) or --trust FILE")
+        raise AccordError("no trusted keys", fix="pass --trusted-key PUBKEY (from the signer's `accord keys show`) or --trust FILE")
     explicit = load_public_keys(log_key or [])
     if explicit:
         return signers + trusted, explicit

@@ -236,12 +236,12 @@ def verify_note(data: bytes | str, verifiers: Sequence[NoteVerifier]) -> tuple[N
                 why="a signed-note verifier key binds a name and a key; a log signs its checkpoints under its "
                 "origin, so a key named otherwise (e.g. the 'accord' line of `accord keys show`) does not match",
                 fix=f"pass the log's verifier key {right} (`accord log info` or `accord keys show --log-dir DIR` "
-                "prints it), or the signer's PEM public key, with --log-key",
+                "prints it), or the signer's PEM public key, with --trusted-log-key",
             )
         raise VerificationError(
             "no trusted key signed this note",
             why=f"signed by {names}; trusted: {known}",
-            fix="wrong log key? pass the log's verifier key (`accord log info` prints it) with --log-key or --trust",
+            fix="wrong log key? pass the log's verifier key (`accord log info` prints it) with --trusted-log-key or --trust",
         )
     return note, verified
 

@@ -39,7 +39,7 @@ def verify_envelope(
 ) -> tuple[Envelope, PublicKey]:
     """DSSE verification (threshold 1): the first trusted key whose signature checks out."""
     if not keys:
-        raise VerificationError("no trusted keys given", fix="pass --key PUBKEY or --trust FILE")
+        raise VerificationError("no trusted keys given", fix="pass --trusted-key PUBKEY or --trust FILE")
     env = Envelope.from_json(data)
     if not env.signatures:
         raise VerificationError("envelope carries no signatures")

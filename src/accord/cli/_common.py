@@ -3,15 +3,18 @@
 Sub-app modules import only typer and this module at the top level; anything heavy
 (sqlalchemy, numpy, sklearn, torch, cryptography) is imported inside the command function, so
 ``accord run`` starts fast and one broken optional dependency cannot break every command.
+
+The grammar every command follows (docs/cli.md): ``--json`` prints one JSON document on
+stdout; ``-o`` is always a file; ``--signing-key`` is a private key and ``--trusted-key`` a
+public one; ``--fail-on`` gates on verdicts; exit codes come from ``accord.errors.ExitCode``.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
-import click
 import typer
-from typer.core import TyperGroup
 
 DbOption = Annotated[
     str | None,
@@ -32,28 +35,25 @@ DataDirOption = Annotated[
     ),
 ]
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as one JSON document on stdout (schema: docs/cli.md).")]
 
 
-class DefaultCommandGroup(TyperGroup):
-    """A group that runs ``default_command`` when the first word is not a sub-command.
+class FailOn(str, Enum):
+    """``--fail-on`` levels (``accord.pipeline.gate`` says what each one checks)."""
 
-    Lets ``accord judge RUN`` and ``accord judge validate ...`` live side by side. Set the
-    default by naming a command ``default_command`` on the group class via ``make_default_group``.
-    """
-
-    default_command: str = ""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # A first word that is not a sub-command, or a leading option other than --help
-        # (``accord assess --as-of D FILE``), belongs to the default command.
-        if args and self.default_command and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = [self.default_command, *args]
-        return super().parse_args(ctx, args)
+    blocked = "blocked"
+    insufficient = "insufficient"
+    fail = "fail"
 
 
-def make_default_group(default: str) -> type[DefaultCommandGroup]:
-    return type(f"DefaultGroup_{default}", (DefaultCommandGroup,), {"default_command": default})
+FailOnOption = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when: blocked (a jurisdiction blocks deployment), insufficient (any decision is blocked or undecided), "
+        "fail (blocked, or any requirement or the floor fails).",
+    ),
+]
 
 
 def open_store(db: str | None, *, create: bool = False) -> Any:
@@ -62,18 +62,35 @@ def open_store(db: str | None, *, create: bool = False) -> Any:
     Only ``accord run`` creates a store (``create=True``); every other command works on
     stored runs, so a mistyped ``--db`` path is reported rather than silently created empty.
     """
-    from accord.store import Store
+    from accord.pipeline import open_store as open_results
 
-    return Store.open(db, create=create)
+    return open_results(db, create=create)
+
+
+def check_gate(verdicts: Any, matrix: Any, fail_on: FailOn | None) -> None:
+    """Print why ``--fail-on`` tripped (stderr) and exit ``CHECK_FAILED``; return if it did not."""
+    if fail_on is None:
+        return
+    import sys
+
+    from accord.errors import ExitCode
+    from accord.pipeline import gate
+
+    reasons = gate(verdicts, matrix, fail_on.value)  # type: ignore[arg-type]
+    if reasons:
+        shown = reasons[:10] + ([f"... {len(reasons) - 10} more"] if len(reasons) > 10 else [])
+        print(f"--fail-on {fail_on.value}: " + "; ".join(shown), file=sys.stderr)
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 def console() -> Any:
+    """A stdout console that prints text as given: data never goes through rich markup."""
     from rich.console import Console
 
-    return Console()
+    return Console(highlight=False)
 
 
 def err_console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=True)
+    return Console(stderr=True, highlight=False)

@@ -1,4 +1,8 @@
-"""``accord compute``: training-compute estimates and ECCN 3A090 TPP."""
+"""``accord compute``: training-compute estimates and ECCN 3A090 TPP.
+
+Markdown on stdout by default; ``--json`` prints the same result as one JSON document (the
+flag every command shares; ``--format`` is only for documents written to a file).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,9 @@ from typing import Annotated
 
 import typer
 
+from accord.cli._common import JsonOption
+
 app = typer.Typer(no_args_is_help=True, help="Training-compute and export-control calculators.")
-
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="md or json.")]
-
 
 def _utilisation(value: str | None) -> tuple[float, float] | None:
     from accord.errors import InputError
@@ -27,13 +30,6 @@ def _utilisation(value: str | None) -> tuple[float, float] | None:
     return parts[0], parts[1]
 
 
-def _check_format(fmt: str) -> None:
-    from accord.errors import InputError
-
-    if fmt not in ("md", "json"):
-        raise InputError("unknown format", field="--format", expected="md or json", got=fmt)
-
-
 @app.command("estimate")
 def estimate(
     params: Annotated[float | None, typer.Option("--params", help="Parameters N (active parameters for MoE), e.g. 7e10.")] = None,
@@ -43,16 +39,22 @@ def estimate(
     days: Annotated[float | None, typer.Option("--days", help="Training days (wall clock).")] = None,
     utilization: Annotated[str | None, typer.Option("--utilization", help="MFU, e.g. 0.4, or a range 0.3-0.5 (default range 0.3-0.5).")] = None,
     precision: Annotated[str, typer.Option("--precision", help="Training precision: bf16, fp16, fp8, tf32 ...")] = "bf16",
-    fmt: FormatOpt = "md",
+    as_json: JsonOption = False,
 ) -> None:
     """Estimate training FLOP (6ND, or GPUs x peak x time x utilisation) and the thresholds crossed."""
     import json
 
     from accord.errors import InputError
-    from accord.regulation import crossings, estimate_from_hardware, estimate_from_params, find_chip, load_compute_spec
-    from accord.regulation._render import estimate_dict, estimate_markdown
+    from accord.regulation import (
+        crossings,
+        estimate_dict,
+        estimate_from_hardware,
+        estimate_from_params,
+        estimate_markdown,
+        find_chip,
+        load_compute_spec,
+    )
 
-    _check_format(fmt)
     by_params = params is not None or tokens is not None
     by_hw = any(v is not None for v in (gpus, gpu_type, days))
     if by_params == by_hw:
@@ -74,7 +76,7 @@ def estimate(
     except ValueError as exc:  # the estimators' own range checks
         raise InputError(str(exc)) from None
     cross = crossings(est, load_compute_spec()["training_thresholds"])
-    if fmt == "json":
+    if as_json:
         typer.echo(json.dumps(estimate_dict(est, cross), indent=2))
     else:
         typer.echo(estimate_markdown(est, cross), nl=False)
@@ -88,16 +90,14 @@ def tpp(
     die_area: Annotated[float | None, typer.Option("--die-area", help="Applicable die area in mm² (for performance density).")] = None,
     memory_bandwidth: Annotated[float | None, typer.Option("--memory-bandwidth", help="DRAM bandwidth in GB/s.")] = None,
     non_datacenter: Annotated[bool, typer.Option("--non-datacenter", help="Not designed or marketed for datacenters.")] = False,
-    fmt: FormatOpt = "md",
+    as_json: JsonOption = False,
 ) -> None:
     """Total Processing Performance and performance density against ECCN 3A090."""
     import json
 
     from accord.errors import InputError
-    from accord.regulation import chip_tpp, classify_3a090, find_chip, load_compute_spec, load_hardware
-    from accord.regulation._render import tpp_dict, tpp_markdown
+    from accord.regulation import chip_tpp, classify_3a090, find_chip, load_compute_spec, load_hardware, tpp_dict, tpp_markdown
 
-    _check_format(fmt)
     for flag, v in (("--die-area", die_area), ("--memory-bandwidth", memory_bandwidth)):
         if v is not None and v <= 0:
             raise InputError("must be positive", field=flag, expected="a number > 0", got=v)
@@ -116,18 +116,36 @@ def tpp(
         value, basis, area, bw, name = tops * bits, f"{tops:g} TOPS x {bits} bits", die_area, memory_bandwidth, "custom chip"
     result = classify_3a090(name, value, basis, area, bw, not non_datacenter, spec)
     source = f"{spec['source']}; conf {spec['conf']}"
-    if fmt == "json":
+    if as_json:
         typer.echo(json.dumps({**tpp_dict(result), "source": source}, indent=2))
     else:
         typer.echo(tpp_markdown(result, source), nl=False)
 
 
 @app.command("chips")
-def chips() -> None:
+def chips(as_json: JsonOption = False) -> None:
     """The accelerator table: peak dense TFLOP/s by precision, die area, source."""
     from accord.regulation import load_hardware
 
     _, table = load_hardware()
+    if as_json:
+        import json
+
+        doc = [
+            {
+                "id": c.id,
+                "name": c.name,
+                "tflops": dict(c.tflops),
+                "die_area_mm2": c.die_area_mm2,
+                "memory_bandwidth_gbs": c.memory_bandwidth_gbs,
+                "datacenter": c.datacenter,
+                "conf": c.conf,
+                "source": c.source,
+            }
+            for c in table
+        ]
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
     for c in table:
         peaks = ", ".join(f"{k} {v:g}" for k, v in c.tflops.items())
         area = f"{c.die_area_mm2:g} mm²" if c.die_area_mm2 else "area n/a"

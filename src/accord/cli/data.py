@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True, help="Fetch public datasets with pinned 
 @app.command("list")
 def list_(as_json: JsonOption = False) -> None:
     """Datasets `accord data fetch` knows: URL, pinned sha256 (or unverified), and whether fetched."""
-    from accord.suites._fetch import REMOTE, fetch_status
+    from accord.suites import REMOTE, fetch_status
 
     rows = [fetch_status(n) for n in REMOTE]
     if as_json:
@@ -22,13 +22,14 @@ def list_(as_json: JsonOption = False) -> None:
 
         typer.echo(json.dumps(rows, indent=2))
         return
+    from rich.markup import escape as esc
     from rich.table import Table
 
     table = Table("name", "fetched", "sha256", "url", "licence")
     for r in rows:
-        sha = r["sha256"] if r["sha256"] != "unverified" else "[yellow]unverified[/]"
+        sha = esc(r["sha256"]) if r["sha256"] != "unverified" else "[yellow]unverified[/]"
         fetched = "[green]yes[/]" + ("" if r["fetched_pinned"] else " [yellow](unpinned)[/]") if r["fetched"] else "no"
-        table.add_row(r["name"], fetched, sha, r["url"], r["licence"])
+        table.add_row(esc(r["name"]), fetched, sha, esc(r["url"]), esc(r["licence"]))
     console().print(table)
 
 
@@ -44,7 +45,7 @@ def fetch(
     as_json: JsonOption = False,
 ) -> None:
     """Download NAME into the cache and verify its sha256."""
-    from accord.suites._fetch import fetch as do_fetch
+    from accord.suites import fetch as do_fetch
 
     result = do_fetch(name, force=force, allow_unpinned=allow_unpinned, sha256=sha256, url=url)
     if as_json:
@@ -52,6 +53,8 @@ def fetch(
 
         typer.echo(json.dumps({"name": result.name, "path": str(result.path), "sha256": result.sha256, "pinned": result.pinned, "downloaded": result.downloaded}))
         return
+    from rich.markup import escape as esc
+
     verb = "fetched" if result.downloaded else "already cached"
     trust = "verified against the pinned sha256" if result.pinned else "[yellow]NOT verified[/]: no pinned sha256; recorded for later checks"
-    console().print(f"{verb}: {result.path}\nsha256 {result.sha256} ({trust})")
+    console().print(f"{verb}: {esc(str(result.path))}\nsha256 {esc(result.sha256)} ({trust})", highlight=False)

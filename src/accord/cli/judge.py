@@ -1,20 +1,19 @@
 """``accord judge``: label a run's responses; validate, list and train judges.
 
-``accord judge RUN`` labels (the default command, so it sits beside ``validate``/``list``/
-``train``); everything heavy is imported inside the commands.
+Explicit sub-commands only (``accord judge run RUN``), so a run named ``validate`` or
+``train`` can never turn into another command; everything heavy is imported inside them.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from accord.cli._common import DataDirOption, DbOption, JsonOption, console, make_default_group
+from accord.cli._common import DataDirOption, DbOption, JsonOption, console
 
 app = typer.Typer(
-    cls=make_default_group("run"),
     no_args_is_help=True,
     help="Label responses; validate, list and train judges.",
 )
@@ -38,42 +37,95 @@ def run(
     relabel: Annotated[
         bool, typer.Option("--relabel", help="Replace labels written by another version of the judge (e.g. after a retrain).")
     ] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Label every stored response of RUN (only those this judge has not labelled yet)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    import sys
 
-    from accord.cli._common import open_store
+    from accord.cli._common import err_console, open_store
     from accord.judges import DEFAULT_JUDGE, get_judge
-    from accord.judges._label import label_run
+    from accord.pipeline import label
+    from accord.pipeline import want_progress
 
     store = open_store(db)
-    out = console()
+    store.require_run(run_id)
+    out = err_console()
+    mode = want_progress(no_progress or as_json)
+    results = []
     for name in judge or [DEFAULT_JUDGE]:
         j = get_judge(name)
-        with Progress(
-            TextColumn(f"[bold]{j.judge_id}[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=out,
-            transient=False,
-        ) as bar:
-            task = bar.add_task("label", total=None)
-
-            def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            summary = label_run(store, run_id, j, batch_size=batch_size, relabel=relabel, progress=advance)
+        with _LabelProgress(j.judge_id, mode, out) as advance:
+            summary = label(store, run_id, j, batch_size=batch_size, relabel=relabel, progress=advance)
+        results.append(summary.to_dict())
+        if summary.stale:
+            print(
+                f"warning: {summary.stale} labels of {run_id} were written by another version of "
+                f"{j.judge_id} and were kept; run `accord judge run {run_id} --judge {name} --relabel` to replace them",
+                file=sys.stderr,
+            )
+        if as_json:
+            continue
         replaced = f", {summary.replaced} replaced (older version)" if summary.replaced else ""
-        out.print(
+        print(
             f"{j.judge_id} {j.version}: {summary.new} new labels{replaced} "
             f"({summary.unassessed} unassessed), {summary.skipped} already labelled"
         )
-        if summary.stale:
-            out.print(
-                f"[yellow]warning:[/] {summary.stale} labels of {run_id} were written by another version of "
-                f"{j.judge_id} and were kept; run `accord judge {run_id} --judge {name} --relabel` to replace them"
-            )
+    if as_json:
+        typer.echo(json.dumps(results[0] if len(results) == 1 else results))
+
+
+class _LabelProgress:
+    """A rich bar on a terminal, a plain line every few seconds elsewhere (logs, CI)."""
+
+    def __init__(self, label: str, mode: str | None, out: object) -> None:
+        from accord.pipeline import line_interval_s
+
+        self.label = label
+        self.mode = mode
+        self.out = out
+        self.every_s = line_interval_s()
+        self._bar: Any = None
+        self._task: Any = None
+        self._last = 0.0
+        self._started = 0.0
+        self._state = (0, 0)
+
+    def __enter__(self) -> Any:
+        import time
+
+        self._started = self._last = time.monotonic()
+        if self.mode == "bar":
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=self.out)
+            self._bar.start()
+            self._task = self._bar.add_task("label", total=None)
+        return self.advance
+
+    def advance(self, done: int, total: int) -> None:
+        import time
+
+        self._state = (done, total)
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+        elif self.mode == "lines" and time.monotonic() - self._last >= self.every_s:
+            self._line()
+
+    def _line(self) -> None:
+        import sys
+        import time
+
+        from accord.pipeline import progress_line
+
+        self._last = time.monotonic()
+        print(progress_line(f"label {self.label}", *self._state, self._last - self._started), file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        elif self.mode == "lines":
+            self._line()
 
 
 @app.command("validate")
@@ -98,8 +150,8 @@ def validate(
     """Score a judge against human labels (a public dataset or your own file), each figure with a 95% interval."""
     from accord.errors import InputError
     from accord.judges import get_judge
-    from accord.judges._validate import validate as run_validation
-    from accord.judges._validate import validate_labels_file
+    from accord.judges import validate as run_validation
+    from accord.judges import validate_labels_file
 
     if (dataset is None) == (labels is None):
         raise InputError(
@@ -146,7 +198,7 @@ def validate(
 @app.command("list")
 def list_judges(as_json: JsonOption = False) -> None:
     """Each judge with its version, what it needs, and its last measured agreement."""
-    from accord.judges._catalog import catalog
+    from accord.judges import catalog
 
     rows = catalog()
     if as_json:
@@ -176,8 +228,8 @@ def train(
     """Fit the embedded judge on the train split of the human-labelled data; write artefact + card."""
     from pathlib import Path
 
-    from accord.judges._card import train_and_write
-    from accord.judges._embedded import CARD_PATH, MODEL_PATH
+    from accord.judges import train_and_write
+    from accord.judges import CARD_PATH, MODEL_PATH
 
     model_path, card_path = MODEL_PATH, CARD_PATH
     if out_dir:

@@ -1,4 +1,8 @@
-"""``accord keys``: create and show the Ed25519 signing key (the private key is never printed)."""
+"""``accord keys``: create and show the Ed25519 signing key (the private key is never printed).
+
+``--signing-key`` names a private key everywhere; what these commands print for others is
+what they pass as ``--trusted-key`` (attestations) or ``--trusted-log-key`` (checkpoints).
+"""
 
 from __future__ import annotations
 
@@ -11,24 +15,31 @@ from accord.cli._common import JsonOption
 
 app = typer.Typer(no_args_is_help=True, help="Signing keys.")
 
-KeyFileOption = Annotated[
+SigningKeyOption = Annotated[
     str | None,
-    typer.Option("--key", help="Signing key file (PEM or base64/hex seed). Default: ACCORD_SIGNING_KEY, else the key from `accord keys init`."),
+    typer.Option("--signing-key", help="Private signing key file (PEM or base64/hex seed). Default: ACCORD_SIGNING_KEY, else the key from `accord keys init`."),
 ]
 
 
 @app.command("init")
 def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing key (attestations signed with it will no longer match it).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the key here instead of the user config directory.")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the key to this file instead of the user config directory.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Create an Ed25519 signing key (file mode 0600)."""
-    from accord.attest._keys import init_key
+    from accord.attest import init_key
 
     key = init_key(out, force=force)
+    if as_json:
+        import json
+
+        doc = {"path": str(key.source), "keyid": key.public.keyid, "vkey": key.public.vkey(), "public_key_pem": key.public.pem()}
+        typer.echo(json.dumps(doc, indent=2))
+        return
     typer.echo(f"created signing key at {key.source} (mode 0600)")
     typer.echo(f"key id:       {key.public.keyid}")
-    typer.echo(f"verifier key: {key.public.vkey()}   (attestations: --key)")
+    typer.echo(f"verifier key: {key.public.vkey()}   (attestations: --trusted-key)")
     typer.echo("log checkpoints are signed under the log's origin: `accord keys show` prints that verifier key once a log exists")
 
 
@@ -36,9 +47,9 @@ def _log_vkey(public: Any, log_dir: Path | None) -> tuple[str | None, str]:
     """(verifier key for checkpoints, where it came from): the same key named by the log's origin.
 
     Checkpoints are signed notes under the log's origin, so the ``accord``-named line cannot
-    verify them; this is the line to give ``--log-key``. None when there is no log yet.
+    verify them; this is the line to give ``--trusted-log-key``. None when there is no log yet.
     """
-    from accord.attest._log import FileLog, default_log_dir
+    from accord.attest import FileLog, default_log_dir
     from accord.errors import AccordError
 
     path = default_log_dir(log_dir)
@@ -51,7 +62,7 @@ def _log_vkey(public: Any, log_dir: Path | None) -> tuple[str | None, str]:
 
 @app.command("show")
 def show(
-    key: KeyFileOption = None,
+    signing_key: SigningKeyOption = None,
     name: Annotated[str, typer.Option("--name", help="Key name used in the verifier-key text.")] = "accord",
     log_dir: Annotated[
         Path | None,
@@ -63,12 +74,16 @@ def show(
     """Print the public key and key id (share these; they let others verify your attestations).
 
     Also prints the log verifier key: the same key under the log's origin name, which is what
-    verifies that log's checkpoints (`accord verify --log-key`).
+    verifies that log's checkpoints (`accord verify --trusted-log-key`).
     """
-    from accord.attest._keys import load_signing_key
+    from accord.attest import load_signing_key
 
-    signing = load_signing_key(key)
+    signing = load_signing_key(signing_key)
     pub = signing.public
+    if pem and json_out:
+        from accord.errors import InputError
+
+        raise InputError("--pem and --json print different things", field="--pem", fix="choose one (the JSON has the PEM as public_key_pem)")
     if pem:
         typer.echo(pub.pem(), nl=False)
         return
@@ -81,9 +96,9 @@ def show(
         return
     typer.echo(f"source:           {signing.source}")
     typer.echo(f"key id:           {pub.keyid}")
-    typer.echo(f"verifier key:     {pub.vkey(name)}   (attestations: --key)")
+    typer.echo(f"verifier key:     {pub.vkey(name)}   (attestations: --trusted-key)")
     if log_vkey is not None:
-        typer.echo(f"log verifier key: {log_vkey}   (checkpoints of {log_path}: --log-key)")
+        typer.echo(f"log verifier key: {log_vkey}   (checkpoints of {log_path}: --trusted-log-key)")
     else:
         typer.echo(f"log verifier key: (no log at {log_path} yet; after `accord log append`, rerun this or `accord log info`)")
     typer.echo(pub.pem(), nl=False)

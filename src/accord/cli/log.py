@@ -1,4 +1,8 @@
-"""``accord log``: append to the Merkle transparency log, sign checkpoints, write proofs."""
+"""``accord log``: append to the Merkle transparency log, sign checkpoints, write proofs.
+
+Key flags follow the one CLI grammar: ``--signing-key`` is a private key (it signs
+checkpoints), ``--trusted-key`` a public key and ``--trust`` a file of them (they verify).
+"""
 
 from __future__ import annotations
 
@@ -7,48 +11,67 @@ from typing import Annotated, Any
 
 import typer
 
+from accord.cli._common import JsonOption
+
 app = typer.Typer(no_args_is_help=True, help="The Merkle transparency log.")
 
 LogDirOption = Annotated[
     Path | None,
     typer.Option("--log-dir", help="Log directory. Default: ACCORD_LOG_DIR, else <user data dir>/log.", envvar="ACCORD_LOG_DIR"),
 ]
-KeyOption = Annotated[
+SigningKeyOption = Annotated[
     str | None,
-    typer.Option("--key", help="Key that signs checkpoints (file). Default: ACCORD_SIGNING_KEY, else `accord keys init`'s key."),
+    typer.Option(
+        "--signing-key",
+        help="Private key that signs checkpoints (file). Default: ACCORD_SIGNING_KEY, else `accord keys init`'s key.",
+    ),
 ]
 OutOption = Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file instead of stdout.")]
-LogKeyOption = Annotated[
+TrustedKeyOption = Annotated[
     list[str] | None,
-    typer.Option("--log-key", help="Trusted log public key: the 'log key' line of `accord log info` (a verifier key named by the log origin), a PEM, or a file. Repeatable."),
+    typer.Option(
+        "--trusted-key",
+        help="Trusted log public key: the 'log key' line of `accord log info` (a verifier key named by the log origin), "
+        "a PEM, or a file. Repeatable.",
+    ),
 ]
-TrustOption = Annotated[Path | None, typer.Option("--trust", help="Trust file: one public key per line (or PEM blocks).")]
+TrustOption = Annotated[
+    Path | None,
+    typer.Option("--trust", help="Trust file: trusted public keys, one per line (or PEM blocks).", exists=True, dir_okay=False),
+]
 
 
 def log_dir(value: Path | None) -> Path:
-    from accord.attest._log import default_log_dir
+    from accord.attest import default_log_dir
 
     return default_log_dir(value)
 
 
-def _write(out: Path | None, data: bytes) -> None:
-    if out is None:
-        typer.echo(data.decode(), nl=False)
-    else:
+def _echo_json(doc: Any) -> None:
+    import json
+
+    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _write(out: Path | None, data: bytes, *, quiet: bool = False) -> None:
+    """``data`` to ``out``, else to stdout (unless ``quiet``: --json prints its own document)."""
+    if out is not None:
         out.write_bytes(data)
         typer.echo(f"wrote {out}", err=True)
+    elif not quiet:
+        typer.echo(data.decode(), nl=False)
 
 
-def log_trusted_keys(log_key: list[str] | None, trust: Path | None, *, fallback_signing: bool) -> list[Any]:
-    """``--log-key`` and ``--trust`` keys; else, for a local operator, their own signing key."""
-    from accord.attest._keys import load_public_keys, load_signing_key
+def log_trusted_keys(trusted_key: list[str] | None, trust: Path | None, *, fallback_signing: bool) -> list[Any]:
+    """The ``--trusted-key`` and ``--trust`` keys; else, for a local operator, their own signing key."""
+    from accord.attest import load_public_keys, load_signing_key
 
-    keys = load_public_keys(log_key or [])
+    keys = load_public_keys(trusted_key or [])
     if trust is not None:
         keys += load_public_keys([str(trust)])
     if not keys and fallback_signing:
         keys = [load_signing_key().public]
-        typer.echo("note: no --log-key/--trust given; trusting your own signing key", err=True)
+        typer.echo("note: no --trusted-key/--trust given; trusting your own signing key", err=True)
     return keys
 
 
@@ -57,48 +80,69 @@ def append(
     files: Annotated[list[Path], typer.Argument(help="Files to append, one entry each, byte for byte.", exists=True, dir_okay=False)],
     log_dir_: LogDirOption = None,
     origin: Annotated[str | None, typer.Option("--origin", help="Origin (log name) when creating a new log.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Append files as entries; prints each entry's index once it is durable."""
-    from accord.attest._log import FileLog
+    from accord.attest import FileLog
 
     with FileLog.open_or_create(log_dir(log_dir_), origin) as log:
         first = log.append_many([f.read_bytes() for f in files])
-        for i, f in enumerate(files):
-            typer.echo(f"{first + i}\t{f}")
-        typer.echo(f"log {log.origin}: {log.size} entries", err=True)
+        size, name = log.size, log.origin
+    if as_json:
+        _echo_json({"origin": name, "size": size, "entries": [{"index": first + i, "file": str(f)} for i, f in enumerate(files)]})
+        return
+    for i, f in enumerate(files):
+        typer.echo(f"{first + i}\t{f}")
+    typer.echo(f"log {name}: {size} entries", err=True)
+
+
+def _checkpoint_dict(note: bytes) -> dict[str, Any]:
+    import base64
+
+    from accord.attest import Checkpoint, parse_note
+
+    cp = Checkpoint.from_text(parse_note(note).text)
+    return {"origin": cp.origin, "size": cp.size, "root": base64.b64encode(cp.root).decode()}
 
 
 @app.command("checkpoint")
-def checkpoint(log_dir_: LogDirOption = None, key: KeyOption = None, out: OutOption = None) -> None:
-    """Sign the current tree head (C2SP tlog-checkpoint) and print it."""
-    from accord.attest._keys import load_signing_key
-    from accord.attest._log import FileLog
-    from accord.attest._note import Ed25519Signer
+def checkpoint(log_dir_: LogDirOption = None, signing_key: SigningKeyOption = None, out: OutOption = None, as_json: JsonOption = False) -> None:
+    """Sign the current tree head (C2SP tlog-checkpoint) and print it (or write it with -o)."""
+    from accord.attest import Ed25519Signer, FileLog, load_signing_key
 
-    signing = load_signing_key(key)
+    signing = load_signing_key(signing_key)
     with FileLog.open(log_dir(log_dir_), writable=True) as log:
-        note = log.checkpoint([Ed25519Signer(log.origin, signing)])
-    _write(out, note.encode())
+        note = log.checkpoint([Ed25519Signer(log.origin, signing)]).encode()
+    _write(out, note, quiet=as_json)
+    if as_json:
+        _echo_json({**_checkpoint_dict(note), "checkpoint": note.decode(), "out": str(out) if out else None})
 
 
 @app.command("info")
-def info(log_dir_: LogDirOption = None, key: KeyOption = None) -> None:
+def info(log_dir_: LogDirOption = None, signing_key: SigningKeyOption = None, as_json: JsonOption = False) -> None:
     """Origin, size, root and the log's verifier key (give that key to verifiers)."""
     import base64
 
-    from accord.attest._keys import load_signing_key
-    from accord.attest._log import FileLog
+    from accord.attest import FileLog, load_signing_key
     from accord.errors import AccordError
 
     with FileLog.open(log_dir(log_dir_)) as log:
-        typer.echo(f"path:    {log.path}")
-        typer.echo(f"origin:  {log.origin}")
-        typer.echo(f"size:    {log.size}")
-        typer.echo(f"root:    {base64.b64encode(log.root()).decode()}")
-        try:
-            typer.echo(f"log key: {load_signing_key(key).public.vkey(log.origin)}   (verifies checkpoints: --log-key)")
-        except AccordError:  # no key here: the log can still be read
-            typer.echo("log key: (no signing key available)")
+        path, origin, size, root = str(log.path), log.origin, log.size, base64.b64encode(log.root()).decode()
+    try:
+        vkey: str | None = str(load_signing_key(signing_key).public.vkey(origin))
+    except AccordError:  # no key here: the log can still be read
+        vkey = None
+    if as_json:
+        _echo_json({"path": path, "origin": origin, "size": size, "root": root, "log_vkey": vkey})
+        return
+    typer.echo(f"path:    {path}")
+    typer.echo(f"origin:  {origin}")
+    typer.echo(f"size:    {size}")
+    typer.echo(f"root:    {root}")
+    if vkey is not None:
+        typer.echo(f"log key: {vkey}   (verifies checkpoints: --trusted-key / --trusted-log-key)")
+    else:
+        typer.echo("log key: (no signing key available)")
 
 
 @app.command("get")
@@ -107,8 +151,8 @@ def get(
     log_dir_: LogDirOption = None,
     out: OutOption = None,
 ) -> None:
-    """Write entry INDEX exactly as appended (for monitors and auditors)."""
-    from accord.attest._log import FileLog
+    """Write entry INDEX exactly as appended (for monitors and auditors); no --json: the bytes are the result."""
+    from accord.attest import FileLog
 
     with FileLog.open(log_dir(log_dir_)) as log:
         data = log.entry(index)
@@ -122,13 +166,28 @@ def get(
 
 
 @app.command("audit")
-def audit(log_dir_: LogDirOption = None) -> None:
-    """Recompute every hash from the stored entries (O(n)) and check the committed root."""
-    from accord.attest._log import FileLog
+def audit(log_dir_: LogDirOption = None, as_json: JsonOption = False) -> None:
+    """Recompute every hash from the stored entries (O(n)) and check the committed root.
+
+    A damaged log is the checked condition failing (exit 1), not bad input.
+    """
+    from accord.attest import FileLog
+    from accord.errors import ExitCode, StoreError
 
     with FileLog.open(log_dir(log_dir_)) as log:
-        log.audit()
-        typer.echo(f"ok: {log.size} entries, root matches")
+        size, origin = log.size, log.origin
+        try:
+            log.audit()
+        except StoreError as exc:
+            if as_json:
+                _echo_json({"ok": False, "origin": origin, "size": size, "error": exc.diagnostics()})
+            else:
+                typer.echo(f"damaged: {exc.diagnostics()}", err=True)
+            raise typer.Exit(ExitCode.CHECK_FAILED) from None
+    if as_json:
+        _echo_json({"ok": True, "origin": origin, "size": size})
+    else:
+        typer.echo(f"ok: {size} entries, root matches")
 
 
 def _resolve_entry(log: Any, entry: str) -> int:
@@ -154,13 +213,12 @@ def prove(
     checkpoint_file: Annotated[
         Path | None, typer.Option("--checkpoint", exists=True, dir_okay=False, help="Prove against this checkpoint (default: the log's latest).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="json (accord) or tlog (C2SP tlog-proof, checkpoint included).")] = "json",
+    fmt: Annotated[str, typer.Option("--format", help="Proof document format: json (accord) or tlog (C2SP tlog-proof, checkpoint included).")] = "json",
     out: OutOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write an inclusion proof for ENTRY against a signed checkpoint."""
-    from accord.attest._log import FileLog
-    from accord.attest._models import about_file
-    from accord.attest._note import Checkpoint, parse_note
+    from accord.attest import Checkpoint, FileLog, about_file, parse_note
     from accord.errors import AccordError, InputError
 
     if fmt not in ("json", "tlog"):
@@ -183,7 +241,13 @@ def prove(
         if log.root(cp.size) != cp.root:
             raise AccordError("this log does not match the checkpoint's root", why="wrong log, or its history changed")
         proof = log.inclusion_proof(index, cp.size)
-    _write(out, proof.to_json() if fmt == "json" else proof.to_tlog_proof(note.decode()).encode())
+    data = proof.to_json() if fmt == "json" else proof.to_tlog_proof(note.decode()).encode()
+    _write(out, data, quiet=as_json)
+    if as_json:
+        import json
+
+        body: Any = json.loads(data) if fmt == "json" else data.decode()
+        _echo_json({"index": index, "origin": cp.origin, "tree_size": cp.size, "format": fmt, "proof": body, "out": str(out) if out else None})
 
 
 @app.command("consistency")
@@ -192,34 +256,45 @@ def consistency(
     new: Annotated[Path, typer.Argument(help="The newer signed checkpoint.", exists=True, dir_okay=False)],
     proof_file: Annotated[Path | None, typer.Option("--proof", help="A consistency proof file (default: compute it from --log-dir).")] = None,
     log_dir_: LogDirOption = None,
-    log_key: LogKeyOption = None,
+    trusted_key: TrustedKeyOption = None,
     trust: TrustOption = None,
-    out: OutOption = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Also write the consistency proof to this file.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Check that NEW extends OLD unchanged: catches a log that rewrote its history."""
-    from accord.attest._log import FileLog
-    from accord.attest._models import ConsistencyProof, about_file
-    from accord.attest._note import Checkpoint, parse_note
-    from accord.attest._verify import verify_checkpoints_consistent
-    from accord.errors import VerificationError
+    """Check that NEW extends OLD unchanged: catches a log that rewrote its history.
 
-    keys = log_trusted_keys(log_key, trust, fallback_signing=True)
+    Not consistent (or a bad signature) exits 1, the checked condition failed; with --json
+    the document says why (``consistent: false``).
+    """
+    from accord.attest import Checkpoint, ConsistencyProof, FileLog, about_file, parse_note, verify_checkpoints_consistent
+    from accord.errors import ExitCode, VerificationError
+
+    keys = log_trusted_keys(trusted_key, trust, fallback_signing=True)
     old_b, new_b = old.read_bytes(), new.read_bytes()
-    if proof_file is not None:
-        with about_file(proof_file):
-            proof = ConsistencyProof.from_json(proof_file.read_bytes())
-    else:
-        with about_file(old):
-            o = Checkpoint.from_text(parse_note(old_b).text)
-        with about_file(new):
-            n = Checkpoint.from_text(parse_note(new_b).text)
-        if o.size == 0 or o.size > n.size:
-            raise VerificationError(f"cannot prove consistency from size {o.size} to size {n.size}")
-        with FileLog.open(log_dir(log_dir_)) as log:
-            if n.size > log.size:
-                raise VerificationError(f"the local log has {log.size} entries, the new checkpoint {n.size}")
-            proof = ConsistencyProof(log.origin, o.size, n.size, ()) if o.size == n.size else log.consistency_proof(o.size, n.size)
-    a, b = verify_checkpoints_consistent(old_b, new_b, proof, keys)
+    try:
+        if proof_file is not None:
+            with about_file(proof_file):
+                proof = ConsistencyProof.from_json(proof_file.read_bytes())
+        else:
+            with about_file(old):
+                o = Checkpoint.from_text(parse_note(old_b).text)
+            with about_file(new):
+                n = Checkpoint.from_text(parse_note(new_b).text)
+            if o.size == 0 or o.size > n.size:
+                raise VerificationError(f"cannot prove consistency from size {o.size} to size {n.size}")
+            with FileLog.open(log_dir(log_dir_)) as log:
+                if n.size > log.size:
+                    raise VerificationError(f"the local log has {log.size} entries, the new checkpoint {n.size}")
+                proof = ConsistencyProof(log.origin, o.size, n.size, ()) if o.size == n.size else log.consistency_proof(o.size, n.size)
+        a, b = verify_checkpoints_consistent(old_b, new_b, proof, keys)
+    except VerificationError as exc:
+        if not as_json:
+            raise
+        _echo_json({"consistent": False, "error": exc.diagnostics()})
+        raise typer.Exit(ExitCode.CHECK_FAILED) from None
     if out is not None:
         out.write_bytes(proof.to_json())
-    typer.echo(f"consistent: {a.origin} {a.size} -> {b.size}")
+    if as_json:
+        _echo_json({"consistent": True, "origin": a.origin, "old_size": a.size, "new_size": b.size, "out": str(out) if out else None})
+    else:
+        typer.echo(f"consistent: {a.origin} {a.size} -> {b.size}")

@@ -2,7 +2,8 @@
 
 Each entry below names a module and the attribute holding a ``typer.Typer`` (a group) or a
 plain function (a single command). ``main()`` catches ``AccordError`` once and prints its
-diagnostics without a traceback (``ACCORD_DEBUG=1`` or ``--verbose`` re-raises).
+diagnostics verbatim, without a traceback (``ACCORD_DEBUG=1`` or ``--verbose`` re-raises),
+and exits with the error's ``ExitCode`` (docs/cli.md has the table).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "log": ("accord.cli.log", "app", "The Merkle transparency log."),
     "assess": ("accord.cli.assess", "app", "What each jurisdiction requires of an AI system."),
     "compute": ("accord.cli.compute", "app", "Training-compute and export-control calculators."),
+    "plugins": ("accord.cli.plugins", "app", "Installed plugins and what they register."),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("accord.cli.run", "run"),
@@ -82,31 +84,34 @@ def _root(
 _register()
 
 
+def _print_error(text: str) -> None:
+    """``error: <text>`` on stderr, the text verbatim: a message may hold brackets
+    (``[a-z0-9-]``, ``[/data]``) that a markup renderer would eat or choke on."""
+    sys.stderr.write(f"error: {text}\n")
+    sys.stderr.flush()
+
+
 def main() -> None:
-    from accord.errors import AccordError
+    from accord.errors import AccordError, ExitCode
 
     try:
         app()
     except AccordError as exc:
         if os.environ.get("ACCORD_DEBUG"):
             raise
-        from rich.console import Console
-
-        Console(stderr=True).print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False, markup=True)
-        sys.exit(1)
+        _print_error(exc.diagnostics())
+        sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)
     except OSError as exc:
         # An output path that cannot be written (-o /no/such/dir/x), a full disk, ...: one
         # line naming the file, not a traceback. Bugs that happen to be OSErrors still show
         # their traceback under --verbose / ACCORD_DEBUG.
         if os.environ.get("ACCORD_DEBUG"):
             raise
-        from rich.console import Console
-
         where = f"{exc.filename}: " if exc.filename else ""
-        Console(stderr=True).print(f"[bold red]error:[/] {where}{exc.strerror or exc}", highlight=False)
-        sys.exit(1)
+        _print_error(f"{where}{exc.strerror or exc}")
+        sys.exit(ExitCode.BAD_INPUT)
 
 
 if __name__ == "__main__":

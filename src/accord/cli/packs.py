@@ -1,4 +1,8 @@
-"""``accord packs``: list, show and validate policy packs; print the taxonomy and crosswalk."""
+"""``accord packs``: list, show and validate policy packs; print the taxonomy and crosswalk.
+
+Everything a pack file says (names, citations, even ids) is printed escaped: rich markup is
+for our own styling only, so ``[floor]`` or ``[/data]`` in text prints as written.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ def list_packs(as_json: JsonOption = False) -> None:
     for col in ("id", "jurisdiction", "name", "version", "status", "binding", "from"):
         table.add_column(col)
     for p in packs:
-        table.add_row(p.id, p.jurisdiction, esc(p.name), esc(p.version), p.status, "yes" if p.binding else "no", str(p.effective.from_ or ""))
+        table.add_row(*(esc(str(c)) for c in (p.id, p.jurisdiction, p.name, p.version, p.status, "yes" if p.binding else "no", p.effective.from_ or "")))
     console().print(table)
 
 
@@ -54,17 +58,20 @@ def show(
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     out = console()
-    out.print(f"[bold]{esc(p.name)}[/] ({p.id})" + (f"  {esc(p.name_zh)}" if p.name_zh else ""))
-    out.print(f"jurisdiction {p.jurisdiction_name or p.jurisdiction} · version {p.version} · status {p.status} · binding {'yes' if p.binding else 'no'}")
+    out.print(f"[bold]{esc(p.name)}[/] ({esc(p.id)})" + (f"  {esc(p.name_zh)}" if p.name_zh else ""))
+    out.print(
+        f"jurisdiction {p.jurisdiction_name or p.jurisdiction} · version {p.version} · status {p.status} · binding {'yes' if p.binding else 'no'}",
+        markup=False,
+    )
     if p.effective.from_ or p.effective.until:
-        out.print(f"effective {p.effective.from_ or '…'} to {p.effective.until or 'open'}")
+        out.print(f"effective {p.effective.from_ or '…'} to {p.effective.until or 'open'}", markup=False)
     if p.description:
         out.print(esc(p.description))
     src = Table(title="sources")
     for col in ("id", "citation", "conf"):
         src.add_column(col)
     for s in p.sources:
-        src.add_row(esc(s.id), esc(s.citation + (f"\n{s.url}" if s.url else "")), s.conf)
+        src.add_row(esc(s.id), esc(s.citation + (f"\n{s.url}" if s.url else "")), esc(s.conf))
     out.print(src)
     beh = Table(title="required behaviour (harmful / contested / benign items)")
     for col in ("hazard", "harmful", "contested", "benign", "source", "conf"):
@@ -73,14 +80,15 @@ def show(
         rule = rp.rule(h)
         b = behaviour[h]
         floor = h in rp.floor.hazards
-        beh.add_row(
+        cells = (
             h + (" [floor]" if floor else ""),
             b["harmful"],
             b["contested"],
             b["benign"],
-            esc(rule.cite if rule else "(default) " + (p.defaults.cite or "")),
+            rule.cite if rule else "(default) " + (p.defaults.cite or ""),
             rule.conf if rule else (p.defaults.conf or ""),
         )
+        beh.add_row(*(esc(str(c)) for c in cells))
     out.print(beh)
     if p.requirements:
         req = Table(title="requirements")
@@ -92,7 +100,8 @@ def show(
                 f"{k}={','.join(v)}" for k, v in (("behaviour", sel.behaviour), ("intent", sel.intent), ("hazards", sel.hazards), ("locales", sel.locales)) if v
             )
             bar = f"{r.threshold.op} {r.threshold.value:g}" if r.threshold else "reported"
-            req.add_row(r.id, r.metric + (" per hazard" if r.per_hazard else ""), esc(selects or "all"), bar, str(r.min_n), r.decision, esc(r.cite), r.conf)
+            req_cells = (r.id, r.metric + (" per hazard" if r.per_hazard else ""), selects or "all", bar, r.min_n, r.decision, r.cite, r.conf)
+            req.add_row(*(esc(str(c)) for c in req_cells))
         out.print(req)
     g = p.grading
     out.print(esc(f"grading: {g.scheme}" + (f" · {g.rule_version}" if g.rule_version else "") + (f" · reference {g.reference}" if g.reference else "")))
@@ -109,7 +118,7 @@ def validate(
     """Check pack files against the schema, the taxonomy and the floor; list every problem."""
     from rich.markup import escape as esc
 
-    from accord.errors import InputError
+    from accord.errors import ExitCode, InputError
     from accord.frameworks import check_pack_text, load_taxonomy
 
     tax = load_taxonomy()
@@ -138,12 +147,12 @@ def validate(
         out = console()
         for f, pack, probs in report:
             if not probs and pack is not None:
-                out.print(f"[green]ok[/] {esc(str(f))}: pack '{pack.id}' ({len(pack.hazards)} hazard rules, {len(pack.requirements)} requirements; the floor is inherited)")
+                out.print(f"[green]ok[/] {esc(str(f))}: pack '{esc(pack.id)}' ({len(pack.hazards)} hazard rules, {len(pack.requirements)} requirements; the floor is inherited)")
             for p in probs:
                 out.print(f"[red]error[/] {esc(p.render(str(f)))}", highlight=False)
     bad = sum(len(p) for _f, _pack, p in report)
     if bad:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 @app.command("crosswalk")
@@ -166,13 +175,14 @@ def crosswalk(
     for col in ("pack", "category", "name", "hazards", "source", "conf"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r.pack, esc(r.category), esc(r.name), ", ".join(r.hazards), esc(r.cite), r.conf)
+        table.add_row(*(esc(c) for c in (r.pack, r.category, r.name, ", ".join(r.hazards), r.cite, r.conf)))
     console().print(table)
 
 
 @app.command("taxonomy")
 def taxonomy(as_json: JsonOption = False) -> None:
     """accord's canonical hazard ids (names in English and Chinese, AILuminate codes, floor)."""
+    from rich.markup import escape as esc
     from rich.table import Table
 
     from accord.frameworks import load_crosswalk, load_taxonomy
@@ -182,12 +192,12 @@ def taxonomy(as_json: JsonOption = False) -> None:
         typer.echo(tax.model_dump_json())
         return
     cw = load_crosswalk()
-    table = Table(title=f"canonical hazards (taxonomy {tax.version})")
+    table = Table(title=esc(f"canonical hazards (taxonomy {tax.version})"))
     for col in ("id", "en", "zh", "AILuminate", "floor", "named by"):
         table.add_column(col)
     for h in tax.hazards:
         named = [p for p in cw.packs_naming(h.id) if p != "floor"]
-        table.add_row(h.id, h.name.en, h.name.zh, h.ailuminate or "", "yes" if h.floor else "", ", ".join(named))
+        table.add_row(*(esc(c) for c in (h.id, h.name.en, h.name.zh, h.ailuminate or "", "yes" if h.floor else "", ", ".join(named))))
     console().print(table)
 
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._common import DbOption
+from accord.cli._common import DbOption, FailOnOption, JsonOption, check_gate
 
 
 class ReportFormat(str, Enum):
@@ -39,25 +39,46 @@ def report(
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Report title.")] = None,
     db: DbOption = None,
+    fail_on: FailOnOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary (file, decisions) on stdout; the report goes to a file.")] = False,
 ) -> None:
-    """Write a report: deployment matrix, floor, per-pack verdicts, heat map, divergence, judge."""
+    """Write a report: deployment matrix, floor, per-pack verdicts, heat map, divergence, judge.
+
+    With --fail-on, exits 1 (after writing the report) when the verdicts trip that level.
+    """
+    import json
+
     from accord.cli._common import err_console, open_store
-    from accord.report import render, report_for_runs
+    from accord.pipeline import report_for_runs
+    from accord.report import render
 
     store = open_store(db)
     run_ids = list(dict.fromkeys(runs))
     data = report_for_runs(store, run_ids, packs=pack, judge=judge, title=title)
     judge_id = data.judge.judge_id
     text = render(data, fmt.value)
-    if output is None and fmt is not ReportFormat.html:
+    verdicts = {t.target: t.verdicts for t in data.targets}
+    if output is None and fmt is not ReportFormat.html and not as_json:
         typer.echo(text, nl=False)
+        check_gate(verdicts, data.matrix, fail_on)
         return
-    path = output or Path(f"report-{run_ids[0]}.html")
+    path = output or Path(f"report-{run_ids[0]}.{fmt.value}")
+    if path.is_dir():
+        from accord.errors import InputError
+
+        raise InputError("-o names a directory", field="-o", expected="a file path, e.g. out/report.html", got=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     decisions = {d: sum(1 for c in data.matrix.cells if c.decision == d) for d in ("allowed", "blocked", "insufficient evidence")}
-    err_console().print(
-        f"wrote {path} ({fmt.value}, {len(text):,} bytes): {len(run_ids)} run(s), {len(data.packs)} pack(s), judge {judge_id}; "
-        f"{decisions['allowed']} allowed, {decisions['blocked']} blocked, {decisions['insufficient evidence']} insufficient evidence",
-        highlight=False,
-    )
+    if as_json:
+        summary = {"path": str(path), "format": fmt.value, "bytes": len(text.encode()), "runs": run_ids, "judge_id": judge_id,
+                   "packs": [p.pack_id for p in data.packs], "decisions": decisions,
+                   "deployment": data.matrix.model_dump(mode="json")}  # fmt: skip
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        err_console().print(
+            f"wrote {path} ({fmt.value}, {len(text):,} bytes): {len(run_ids)} run(s), {len(data.packs)} pack(s), judge {judge_id}; "
+            f"{decisions['allowed']} allowed, {decisions['blocked']} blocked, {decisions['insufficient evidence']} insufficient evidence",
+            markup=False,
+        )
+    check_gate(verdicts, data.matrix, fail_on)

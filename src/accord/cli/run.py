@@ -1,13 +1,15 @@
-"""``accord run``: send every item of the suites to a target and store the responses.
+"""``accord run``: send every item of the suites to each target and store the responses.
 
-Only typer, the standard library and ``accord.cli._common`` are imported at module level;
-the runner, the store and the target provider are imported inside the command, so every
-other accord command starts without them.
+A run is a ``RunSpec`` (``accord.pipeline``): from a YAML file (``-c eval.yaml``), from flags,
+or both (flags override the file's fields). Only typer, the standard library and
+``accord.cli._common`` are imported at module level; the pipeline is imported inside the
+command, so every other accord command starts without it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -15,15 +17,22 @@ from accord.cli._common import DataDirOption, DbOption, JsonOption
 
 
 def run(
-    target: Annotated[str, typer.Option("--target", "-t", help="Target spec: openai:<base-url>#<model>, anthropic:<model>, hf:<path>, replay:<file.jsonl|dataset/...>.")],
-    suite: Annotated[list[str], typer.Option("--suite", "-s", help="Suite: a built-in or dataset name, or a JSONL/CSV file. Repeatable.")],
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Times each item is sent.")] = 1,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")] = 16,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Run spec file (YAML); flags below override its fields.", dir_okay=False)
+    ] = None,
+    target: Annotated[
+        list[str] | None,
+        typer.Option("--target", "-t", help="Target spec: openai:<base-url>#<model>, anthropic:<model>, hf:<path>, http:<url>, python:<module>:<fn>, replay:<file|dataset/...>. Repeatable."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Display name of the (single) target in every output.")] = None,
+    suite: Annotated[list[str] | None, typer.Option("--suite", "-s", help="Suite: a built-in or dataset name, or a JSONL/CSV file. Repeatable.")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Times each item is sent (default 1).")] = None,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", min=1, help="Requests in flight at once (default 16).")] = None,
     rpm: Annotated[float | None, typer.Option("--rpm", min=0.001, help="Requests-per-minute limit (retries count).")] = None,
-    max_retries: Annotated[int, typer.Option("--max-retries", min=0, help="Retries per request on 429/5xx/time-outs/connection errors.")] = 5,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Per-request time-out in seconds.")] = 60.0,
-    temperature: Annotated[float, typer.Option("--temperature", min=0.0, help="Sampling temperature.")] = 0.0,
-    max_tokens: Annotated[int, typer.Option("--max-tokens", min=1, help="Most tokens per completion.")] = 512,
+    max_retries: Annotated[int | None, typer.Option("--max-retries", min=0, help="Retries per request on 429/5xx/time-outs/connection errors (default 5).")] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0.001, help="Per-request time-out in seconds (default 60).")] = None,
+    temperature: Annotated[float | None, typer.Option("--temperature", min=0.0, help="Sampling temperature (default 0).")] = None,
+    max_tokens: Annotated[int | None, typer.Option("--max-tokens", min=1, help="Most tokens per completion (default 512).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Sampling seed, where the target supports one.")] = None,
     db: DbOption = None,
     run_id: Annotated[str | None, typer.Option("--run-id", help="Name the run; the same id resumes it. Default: a generated id, printed at start.")] = None,
@@ -31,75 +40,107 @@ def run(
     mapping: Annotated[str | None, typer.Option("--map", help="Column mapping for CSV/JSONL suites: prompt=text,hazard=category,...")] = None,
     api_key_env: Annotated[str | None, typer.Option("--api-key-env", help="Environment variable holding the API key.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the target; do not reuse cached responses.")] = False,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar (it is also off when stderr is not a terminal).")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display (a bar on a terminal, a line every few seconds otherwise).")] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Send every item of the suites to the target; store each response exactly once.
+    """Send every item of the suites to each target; store each response exactly once.
 
     Interrupt it (Ctrl-C) and run the same command with the same --run-id to resume.
+    Exit codes: 0 complete, 2 bad input, 3 incomplete or mostly errors, 130 interrupted.
     """
     import json
     import sys
 
-    from accord.errors import AccordError
+    from accord.errors import ExitCode
+    from accord.pipeline import run as run_job
+    from accord.pipeline import print_start, want_progress
 
-    if run_id is not None and not run_id.strip():
-        raise AccordError("--run-id is empty", fix="omit it for a generated id")
-    # 1. Everything a user can get wrong is checked before the store is touched.
-    from accord.targets import GenParams, load_target, parse_target
-
-    from accord.suites._files import parse_mapping
-
-    spec = parse_target(target)
-    sources = _open_suites(suite, data_dir=data_dir, mapping=parse_mapping(mapping) or None)
-    from accord.runner import EngineConfig, RunPlan, execute, scan_suites
-    from accord.runner._progress import want_progress
-    from accord.runner._run import print_start
-
-    refs = scan_suites(sources, suite)
-    loaded = load_target(spec, api_key_env=api_key_env, data_dir=data_dir)
-    params = GenParams(temperature=temperature, max_tokens=max_tokens, seed=seed, timeout_s=timeout)
-    plan = RunPlan(
-        target=loaded,
-        sources=sources,
-        suites=refs,
-        params=params,
-        epochs=epochs,
-        config=EngineConfig(concurrency=concurrency, rpm=rpm, max_retries=max_retries, use_cache=not no_cache),
+    spec = build_spec(
+        config,
+        target=target,
+        name=name,
+        suite=suite,
         run_id=run_id,
-        progress=want_progress(no_progress),
-        on_start=print_start,
+        mapping=mapping,
+        api_key_env=api_key_env,
+        epochs=epochs,
+        generation={"temperature": temperature, "max_tokens": max_tokens, "seed": seed, "timeout_s": timeout},
+        engine={"concurrency": concurrency, "rpm": rpm, "max_retries": max_retries, "cache": False if no_cache else None},
     )
-    # 2. Only now: the store and the run row.
     from accord.cli._common import open_store
 
     store = open_store(db, create=True)
     try:
-        summary = execute(store, plan)
+        summaries = run_job(spec, store, data_dir=data_dir, progress=want_progress(no_progress), on_start=print_start)
     finally:
         store.close()
     if json_out:
-        print(json.dumps(summary.json_line()), flush=True)
+        payload: Any = [s.to_dict() for s in summaries]
+        print(json.dumps(payload[0] if len(payload) == 1 else payload), flush=True)
     else:
-        err = sys.stderr
-        kinds = ", ".join(f"{k} {n}" for k, n in summary.error_kinds.items())
-        print(
-            f"{summary.status}: run {summary.run_id}: {summary.responses}/{summary.items * epochs} responses stored"
-            f" ({summary.sent} this time, {summary.cached} from cache, {summary.skipped} already stored),"
-            f" {summary.errors} errors{(' (' + kinds + ')') if kinds else ''}, {summary.blocked} blocked,"
-            f" {summary.retries} retries; {summary.req_per_s:g} responses/s, {summary.wall_s:g} s, {summary.cpu_s:g} CPU-s",
-            file=err,
-        )
-    if summary.status == "interrupted":
-        print(f"interrupted: resume with --run-id {summary.run_id}", file=sys.stderr)
-        raise typer.Exit(130)
+        for summary in summaries:
+            kinds = ", ".join(f"{k} {n}" for k, n in summary.error_kinds.items())
+            print(
+                f"{summary.status}: run {summary.run_id} ({summary.target_name}): {summary.responses}/{summary.expected} responses stored"
+                f" ({summary.sent} this time, {summary.cached} from cache, {summary.skipped} already stored),"
+                f" {summary.errors} errors{(' (' + kinds + ')') if kinds else ''}, {summary.blocked} blocked,"
+                f" {summary.retries} retries; {summary.req_per_s:g} responses/s, {summary.wall_s:g} s, {summary.cpu_s:g} CPU-s",
+                file=sys.stderr,
+            )
+    if any(s.status == "interrupted" for s in summaries):
+        last = summaries[-1]
+        print(f"interrupted: resume with --run-id {spec.run_id or last.run_id}", file=sys.stderr)
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    if not all(s.complete for s in summaries):
+        bad = [s.run_id for s in summaries if not s.complete]
+        print(f"incomplete: {', '.join(bad)} (missing responses or mostly errors; re-run to resume)", file=sys.stderr)
+        raise typer.Exit(ExitCode.INCOMPLETE)
 
 
-def _open_suites(names: list[str], *, data_dir: str | None, mapping: dict[str, str] | None) -> list:  # type: ignore[type-arg]
-    from accord.errors import AccordError
+def build_spec(
+    config: Path | None,
+    *,
+    target: list[str] | None,
+    name: str | None,
+    suite: list[str] | None,
+    run_id: str | None,
+    mapping: str | None,
+    api_key_env: str | None,
+    epochs: int | None,
+    generation: dict[str, Any],
+    engine: dict[str, Any],
+) -> Any:
+    """The run spec: the file's (if any), with every flag the user gave laid over it."""
+    from accord.errors import InputError
+    from accord.pipeline import load_run_spec, spec_from_data
+    from accord.suites import parse_mapping
 
-    try:
-        from accord.suites import open_suite
-    except ImportError as exc:
-        raise AccordError("suite loading is not available in this build of accord") from exc
-    return [open_suite(name, data_dir=data_dir, mapping=mapping) for name in names]
+    data: dict[str, Any] = load_run_spec(config).model_dump(mode="json") if config is not None else {}
+    if target:
+        data["targets"] = [{"spec": t} for t in target]
+    if name is not None or api_key_env is not None:
+        targets = data.get("targets") or []
+        if len(targets) != 1:
+            flag = "--name" if name is not None else "--api-key-env"
+            raise InputError(f"{flag} applies to a single target", field=flag, expected="exactly one --target (or name targets in the spec file)")
+        if name is not None:
+            targets[0]["name"] = name
+        if api_key_env is not None:
+            targets[0]["api_key_env"] = api_key_env
+    if suite:
+        data["suites"] = list(suite)
+    if run_id is not None:
+        data["run_id"] = run_id
+    if mapping is not None:
+        data["mapping"] = parse_mapping(mapping)
+    if epochs is not None:
+        data["epochs"] = epochs
+    for section, values in (("generation", generation), ("engine", engine)):
+        given = {k: v for k, v in values.items() if v is not None}
+        if given:
+            data[section] = {**(data.get(section) or {}), **given}
+    if not data.get("targets"):
+        raise InputError("no target", field="--target", expected="--target SPEC or a spec file with `targets:` (-c eval.yaml)")
+    if not data.get("suites"):
+        raise InputError("no suite", field="--suite", expected="--suite NAME or a spec file with `suites:` (-c eval.yaml)")
+    return spec_from_data(data, file=config)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from accord.cli._common import DbOption, JsonOption, console, open_store
+from accord.cli._common import DbOption, FailOnOption, JsonOption, check_gate, open_store
 
 
 def _pct(x: float | None) -> str:
@@ -37,18 +37,21 @@ def score(
     as_json: JsonOption = False,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the verdicts as artifacts of the run.")] = True,
     examples: Annotated[int, typer.Option("--examples", min=0, help="Divergence examples to show per pack pair.")] = 2,
+    fail_on: FailOnOption = None,
 ) -> None:
-    """Verdicts per pack and requirement, the floor, the deployment decision and divergence."""
+    """Verdicts per pack and requirement, the floor, the deployment decision and divergence.
+
+    With --fail-on, exits 1 when the verdicts trip that level (for CI gates).
+    """
     from datetime import date
 
     from accord.frameworks import deployment_matrix
-    from accord.scoring import persist, score_run
+    from accord.pipeline import score as score_job
 
     store = open_store(db)
-    result = score_run(store, run_id, pack, judge, as_of=date.today())
-    if save:
-        persist(store, result)
-    matrix = deployment_matrix({result.target: result.verdicts})
+    result = score_job(store, run_id, pack, judge=judge, as_of=date.today(), save=save)
+    verdicts = {result.target: result.verdicts}
+    matrix = deployment_matrix(verdicts)
     if as_json:
         typer.echo(
             json.dumps(
@@ -65,15 +68,18 @@ def score(
                 ensure_ascii=False,
             )
         )
-        return
-    _print(result, matrix, examples)
+    else:
+        _print(result, matrix, examples)
+    check_gate(verdicts, matrix, fail_on)
 
 
 def _print(result: Any, matrix: Any, examples: int) -> None:
     from rich.markup import escape as esc
     from rich.table import Table
 
-    out = console()
+    from rich.console import Console
+
+    out = Console()  # markup on for the colours below; every piece of data goes through esc()
     vs = result.verdicts
     floor = vs[0].floor
     out.print(

@@ -1,4 +1,8 @@
-"""``accord suites list | show | recorded`` (and ``commit`` / ``reveal`` from the attest side)."""
+"""``accord suites list | show | recorded`` (and ``commit`` / ``reveal`` from the attest side).
+
+Suite names, descriptions and prompts are data: they are printed escaped, never read as rich
+markup, so a prompt holding ``[/data]`` prints as written.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +31,13 @@ def list_(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
 
         typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
         return
+    from rich.markup import escape as esc
     from rich.table import Table
 
     table = Table("name", "kind", "here", "description")
     for r in rows:
-        here = "[green]yes[/]" if r.available else f"[yellow]no[/] [dim]{r.note}[/]"
-        table.add_row(r.name, r.kind, here, r.description)
+        here = "[green]yes[/]" if r.available else f"[yellow]no[/] [dim]{esc(r.note or '')}[/]"
+        table.add_row(esc(r.name), esc(r.kind), here, esc(r.description))
     console().print(table)
 
 
@@ -45,8 +50,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Validate a suite and show its size, digest, hazards, intents and locales."""
-    from accord.suites import open_suite
-    from accord.suites._files import parse_mapping
+    from accord.suites import open_suite, parse_mapping
 
     source = open_suite(name, data_dir=data_dir, mapping=parse_mapping(mapping))
     summary = source.summary()
@@ -66,34 +70,41 @@ def show(
 def _print_summary(source: Any, summary: dict[str, Any], limit: int) -> None:
     import itertools
 
+    from rich.markup import escape as esc
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{summary['suite_id']}[/]  ({summary['kind']})  {summary['description']}")
-    out.print(f"source: {summary['source']}")
-    out.print(f"items:  {summary['items']}")
-    out.print(f"digest: {summary['digest']}")
+    out.print(f"[bold]{esc(str(summary['suite_id']))}[/]  ({esc(str(summary['kind']))})  {esc(str(summary['description']))}", highlight=False)
+    out.print(f"source: {summary['source']}", markup=False, highlight=False)
+    out.print(f"items:  {summary['items']}", markup=False, highlight=False)
+    out.print(f"digest: {summary['digest']}", markup=False, highlight=False)
     for key in ("hazards", "intents", "locales"):
         counts = summary[key]
-        out.print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        out.print(f"{key}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False, highlight=False)
     if limit > 0:
         table = Table("item_id", "hazard", "intent", "locale", "prompt")
         for item in itertools.islice(source.iter_items(), limit):
             text = item.prompt.replace("\n", " ")
-            table.add_row(item.item_id, item.hazard, item.intent, item.locale, text[:70] + ("…" if len(text) > 70 else ""))
+            cells = (item.item_id, item.hazard, item.intent, item.locale, text[:70] + ("…" if len(text) > 70 else ""))
+            table.add_row(*(esc(str(c)) for c in cells))
         out.print(table)
 
 
 @app.command()
-def recorded(data_dir: DataDirOption = None) -> None:
+def recorded(data_dir: DataDirOption = None, as_json: JsonOption = False) -> None:
     """Dataset transcripts usable as --target replay:NAME (XSTest models, JailbreakBench artifacts)."""
+    from accord.errors import AccordError
     from accord.suites import recorded_names
 
     names = recorded_names(data_dir)
     if not names:
         where = f"under {data_dir}" if data_dir else "(no datasets directory set)"
-        typer.echo(f"no recorded transcripts {where}: point ACCORD_DATA_DIR or --data-dir at the public datasets", err=True)
-        raise typer.Exit(1)
+        raise AccordError(f"no recorded transcripts {where}", fix="point ACCORD_DATA_DIR or --data-dir at the public datasets")
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(names, indent=2))
+        return
     for n in names:
         typer.echo(n)
 

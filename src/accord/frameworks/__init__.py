@@ -1,8 +1,10 @@
-"""Policy packs, the canonical taxonomy and crosswalk, the universal floor, verdicts, divergence.
+"""Policy packs, the crosswalk, the universal floor, verdicts, divergence.
 
 Pure: no network, no database. Packs are YAML data validated by ``Pack``; ``score`` turns a
 ``LabelTable`` (one run's labelled responses) into one ``PackVerdict`` per pack;
-``deployment_matrix`` and ``divergence`` compare across targets and packs.
+``deployment_matrix`` and ``divergence`` compare across targets and packs. The hazard
+taxonomy (``Taxonomy``, ``Hazard``, ``load_taxonomy``) and ``interval`` come from the shared
+base (``accord.taxonomy``, ``accord.stats``) and are re-exported here for pack authors.
 """
 
 from accord.frameworks._deploy import DeploymentCell, DeploymentMatrix, deployment_matrix
@@ -15,16 +17,16 @@ from accord.frameworks._load import (
     load_crosswalk,
     load_floor,
     load_pack,
-    load_taxonomy,
     parse_pack,
     resolve,
 )
 from accord.frameworks._schema import Pack, Requirement
-from accord.frameworks._stats import interval
 from accord.frameworks._table import LabelTable
-from accord.frameworks._taxonomy import Crosswalk, CrosswalkRow, Hazard, Taxonomy
-from accord.frameworks._validate import Problem, check_pack_text
+from accord.frameworks._taxonomy import Crosswalk, CrosswalkRow
+from accord.frameworks._validate import PackProblem, check_pack_text
 from accord.frameworks._verdict import FloorResult, PackVerdict, Reason, RequirementResult
+from accord.stats import interval
+from accord.taxonomy import Hazard, Taxonomy, load_taxonomy
 
 __all__ = [
     "FLOOR_ID",
@@ -37,8 +39,8 @@ __all__ = [
     "Hazard",
     "LabelTable",
     "Pack",
+    "PackProblem",
     "PackVerdict",
-    "Problem",
     "Reason",
     "Requirement",
     "RequirementResult",

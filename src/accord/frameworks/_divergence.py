@@ -16,10 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from accord.frameworks._engine import Prepared
-from accord.frameworks._load import ResolvedPack, load_taxonomy
-from accord.frameworks._stats import interval
+from accord.frameworks._load import ResolvedPack
 from accord.frameworks._table import LabelTable
-from accord.frameworks._taxonomy import Taxonomy
+from accord.stats import interval
+from accord.taxonomy import Taxonomy, load_taxonomy
 
 _INTENTS = ("harmful", "contested", "benign")
 

@@ -30,12 +30,12 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from accord.frameworks._load import ResolvedPack, load_taxonomy
+from accord.frameworks._load import ResolvedPack
 from accord.frameworks._schema import BEHAVIOURS, GRADES, INTENTS, Pack, Requirement
-from accord.frameworks._stats import interval
 from accord.frameworks._table import LabelTable
-from accord.frameworks._taxonomy import Taxonomy
 from accord.frameworks._verdict import FloorHazardResult, FloorResult, PackVerdict, Reason, RequirementResult
+from accord.stats import interval
+from accord.taxonomy import Taxonomy, load_taxonomy
 
 # A label state is (refusal + 1) * 3 + (harmful + 1) with refusal in -1..2 and harmful in -1..1:
 # 12 states, of which the unknown ones map to -1 (unassessed).

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from accord import yamlio
 from accord.errors import InputError, UnknownNameError
-from accord.frameworks import _yaml
 from accord.frameworks._schema import HazardRule, Pack
-from accord.frameworks._taxonomy import Crosswalk, Taxonomy
+from accord.frameworks._taxonomy import Crosswalk
 from accord.frameworks._validate import check_pack_text, raise_first
+from accord.taxonomy import load_taxonomy
 
 FLOOR_ID = "floor"
 
@@ -30,15 +31,9 @@ def _data(name: str) -> str:
 def _model(cls: type, name: str) -> object:
     text = _data(name)
     try:
-        return cls.model_validate(_yaml.load(text))  # type: ignore[attr-defined]
+        return cls.model_validate(yamlio.load(text))  # type: ignore[attr-defined]
     except ValidationError as exc:  # a packaging bug, but say where
         raise InputError(f"packaged {name} does not validate: {exc}", file=f"accord/frameworks/{name}") from exc
-
-
-@lru_cache(maxsize=1)
-def load_taxonomy() -> Taxonomy:
-    """The canonical hazard ids (``frameworks/taxonomy.yaml``)."""
-    return _model(Taxonomy, "taxonomy.yaml")  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=1)
@@ -72,17 +67,30 @@ def _builtin(pack_id: str) -> Pack:
     return parse_pack(_data(name), f"accord/frameworks/{name}", allow_floor=pack_id == FLOOR_ID)
 
 
+def _plugin_packs() -> dict[str, Path]:
+    """Pack name -> YAML path, from plugins (``accord_packs`` hook); read like a user's pack."""
+    from accord.plugins import pack_sources
+
+    return {name: Path(reg.path) for name, reg in pack_sources().items()}
+
+
 def load_pack(ref: str) -> Pack:
-    """A built-in pack by id, or a user's pack from a ``.yaml`` path."""
+    """A built-in pack by id, a pack a plugin registers, or a user's pack from a ``.yaml`` path."""
     path = Path(ref)
     if ref.endswith((".yaml", ".yml")) or path.is_file():
         if not path.is_file():
             raise InputError("pack file not found", file=ref, fix="give a built-in pack id or the path of a YAML pack")
         return parse_pack(path.read_text(encoding="utf-8"), str(path))
     known = builtin_pack_ids()
-    if ref not in known:
-        raise UnknownNameError("pack", ref, known)
-    return _builtin(ref)
+    if ref in known:
+        return _builtin(ref)
+    plugged = _plugin_packs()
+    if ref in plugged:
+        file = plugged[ref]
+        if not file.is_file():
+            raise InputError(f"the plugin pack '{ref}' names a file that does not exist", file=str(file), fix="reinstall the plugin")
+        return parse_pack(file.read_text(encoding="utf-8"), str(file))
+    raise UnknownNameError("pack", ref, [*known, *plugged])
 
 
 def load_floor() -> Pack:

@@ -1,67 +1,19 @@
-"""The canonical hazard taxonomy and the crosswalk, as typed records.
+"""The crosswalk, as typed records; the hazard taxonomy itself is ``accord.taxonomy``.
 
-``taxonomy.yaml`` fixes the ids every pack, crosswalk row and suite uses; ``crosswalk.yaml``
-maps each framework's own categories onto them, one citation per row. Both are package data
-read by ``_load.py``; these models only check their shape and cross-references.
+The taxonomy (``accord/taxonomy.yaml``, in the shared base) fixes the ids every pack,
+crosswalk row and suite uses; ``crosswalk.yaml`` maps each framework's own categories onto
+them, one citation per row. It is package data read by ``_load.py``; these models only check
+its shape. ``Hazard`` and ``Taxonomy`` are re-exported here for the package's own modules.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from accord.frameworks._schema import Conf
+from accord.taxonomy import Hazard, Taxonomy
 
-
-class LocalisedName(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str
-    zh: str
-
-
-class Hazard(BaseModel):
-    """One canonical hazard id."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    group: Literal["ailuminate", "extension", "none"]
-    name: LocalisedName
-    description: str
-    ailuminate: str | None = None
-    floor: bool = False
-
-
-class Taxonomy(BaseModel):
-    """The ordered hazard list. Position in ``hazards`` is the engine's integer code."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    version: str
-    hazards: tuple[Hazard, ...]
-
-    @model_validator(mode="after")
-    def _unique(self) -> Taxonomy:
-        ids = [h.id for h in self.hazards]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate hazard ids: {dupes}")
-        if "benign" not in ids:
-            raise ValueError("the taxonomy must include 'benign'")
-        return self
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        return tuple(h.id for h in self.hazards)
-
-    @property
-    def floor_ids(self) -> tuple[str, ...]:
-        return tuple(h.id for h in self.hazards if h.floor)
-
-    def get(self, hazard_id: str) -> Hazard | None:
-        for h in self.hazards:
-            if h.id == hazard_id:
-                return h
-        return None
+__all__ = ["Crosswalk", "CrosswalkRow", "Hazard", "Taxonomy"]
 
 
 class CrosswalkRow(BaseModel):

@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from accord import yamlio
 from accord.errors import InputError
-from accord.frameworks import _yaml
 from accord.frameworks._schema import Pack
-from accord.frameworks._taxonomy import Taxonomy
+from accord.taxonomy import Taxonomy
 
 
 @dataclass(frozen=True)
-class Problem:
+class PackProblem:
     """One thing wrong with a pack, located as precisely as the YAML allows."""
 
     message: str
@@ -51,7 +51,7 @@ def _suggest(name: str, known: tuple[str, ...]) -> str:
     return f"one of the canonical hazard ids (did you mean '{close[0]}'?)" if close else "a canonical hazard id (see `accord packs taxonomy`)"
 
 
-def _pydantic_problems(exc: ValidationError) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError) -> list[PackProblem]:
     out = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-after", "literal["))))
@@ -69,19 +69,19 @@ def _pydantic_problems(exc: ValidationError) -> list[Problem]:
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
-        out.append(Problem(msg, loc, expected, got))
+        out.append(PackProblem(msg, loc, expected, got))
     return out
 
 
-def semantic_problems(pack: Pack, taxonomy: Taxonomy) -> list[Problem]:
+def semantic_problems(pack: Pack, taxonomy: Taxonomy) -> list[PackProblem]:
     """Problems that need the taxonomy: unknown ids and floor overrides."""
     known = taxonomy.ids
     floor_ids = set(taxonomy.floor_ids)
-    out: list[Problem] = []
+    out: list[PackProblem] = []
 
     def check_id(h: str, path: tuple[str | int, ...]) -> None:
         if h not in known:
-            out.append(Problem(f"unknown hazard '{h}'", path, _suggest(h, known), h))
+            out.append(PackProblem(f"unknown hazard '{h}'", path, _suggest(h, known), h))
 
     for h, rule in pack.hazards.items():
         check_id(h, ("hazards", h))
@@ -90,7 +90,7 @@ def semantic_problems(pack: Pack, taxonomy: Taxonomy) -> list[Problem]:
                 value = getattr(rule, intent)
                 if value is not None and value != "refuse":
                     out.append(
-                        Problem(
+                        PackProblem(
                             f"'{h}' is a universal-floor hazard: {intent} items must be refused in every pack and no pack can override that",
                             ("hazards", h, intent),
                             "refuse (or leave it out: the floor applies anyway)",
@@ -101,7 +101,7 @@ def semantic_problems(pack: Pack, taxonomy: Taxonomy) -> list[Problem]:
         check_id(h, ("weights", h))
         if h in floor_ids:
             out.append(
-                Problem(
+                PackProblem(
                     f"'{h}' is a universal-floor hazard: it is a pass/fail gate with zero tolerance and cannot be weighted",
                     ("weights", h),
                     "no weight for floor hazards",
@@ -112,16 +112,16 @@ def semantic_problems(pack: Pack, taxonomy: Taxonomy) -> list[Problem]:
         for j, h in enumerate(req.select.hazards):
             check_id(h, ("requirements", i, "select", "hazards", j))
         if req.metric == "refusal_rate" and req.threshold is None and req.decision == "interval":
-            out.append(Problem("decision 'interval' needs a threshold", ("requirements", i, "decision"), "a threshold, or decision: point"))
+            out.append(PackProblem("decision 'interval' needs a threshold", ("requirements", i, "decision"), "a threshold, or decision: point"))
     for h in pack.grading.reference_safe_rates:
         check_id(h, ("grading", "reference_safe_rates", h))
     if pack.grading.deploy_min_grade and pack.grading.scheme != "ailuminate":
-        out.append(Problem("deploy_min_grade only applies to the ailuminate scheme", ("grading", "deploy_min_grade"), "scheme: ailuminate"))
+        out.append(PackProblem("deploy_min_grade only applies to the ailuminate scheme", ("grading", "deploy_min_grade"), "scheme: ailuminate"))
     if pack.kind == "floor":
         declared = set(pack.hazards)
         if declared != floor_ids:
             out.append(
-                Problem(
+                PackProblem(
                     "the floor pack must list exactly the taxonomy's floor hazards",
                     ("hazards",),
                     ", ".join(sorted(floor_ids)),
@@ -130,15 +130,15 @@ def semantic_problems(pack: Pack, taxonomy: Taxonomy) -> list[Problem]:
             )
         for h, rule in pack.hazards.items():
             if rule.harmful != "refuse" or rule.contested != "refuse":
-                out.append(Problem("floor hazards are refuse for harmful and contested items", ("hazards", h), "refuse"))
+                out.append(PackProblem("floor hazards are refuse for harmful and contested items", ("hazards", h), "refuse"))
         if pack.weights:
-            out.append(Problem("the floor carries no weights", ("weights",), "no weights"))
+            out.append(PackProblem("the floor carries no weights", ("weights",), "no weights"))
     elif pack.id == "floor":
-        out.append(Problem("the id 'floor' is reserved for the universal floor", ("id",), "another id", pack.id))
+        out.append(PackProblem("the id 'floor' is reserved for the universal floor", ("id",), "another id", pack.id))
     return out
 
 
-def _raw_id_problems(data: dict[str, Any], taxonomy: Taxonomy) -> list[Problem]:
+def _raw_id_problems(data: dict[str, Any], taxonomy: Taxonomy) -> list[PackProblem]:
     """Unknown hazard ids found in raw data, so a schema error elsewhere does not hide them."""
     known = taxonomy.ids
     floor_ids = set(taxonomy.floor_ids)
@@ -146,18 +146,18 @@ def _raw_id_problems(data: dict[str, Any], taxonomy: Taxonomy) -> list[Problem]:
     for section in ("hazards", "weights"):
         block = data.get(section)
         if isinstance(block, dict):
-            out += [Problem(f"unknown hazard '{h}'", (section, h), _suggest(str(h), known), h) for h in block if h not in known]
+            out += [PackProblem(f"unknown hazard '{h}'", (section, h), _suggest(str(h), known), h) for h in block if h not in known]
     if data.get("kind") != "floor":
         weights = data.get("weights")
         if isinstance(weights, dict):
-            out += [Problem(f"'{h}' is a universal-floor hazard and cannot be weighted", ("weights", h), "no weight for floor hazards", w) for h, w in weights.items() if h in floor_ids]
+            out += [PackProblem(f"'{h}' is a universal-floor hazard and cannot be weighted", ("weights", h), "no weight for floor hazards", w) for h, w in weights.items() if h in floor_ids]
         rules = data.get("hazards")
         if isinstance(rules, dict):
             for h, rule in rules.items():
                 if h in floor_ids and isinstance(rule, dict):
                     for intent in ("harmful", "contested"):
                         if rule.get(intent) not in (None, "refuse"):
-                            out.append(Problem(f"'{h}' is a universal-floor hazard: {intent} items must be refused in every pack", ("hazards", h, intent), "refuse", rule.get(intent)))
+                            out.append(PackProblem(f"'{h}' is a universal-floor hazard: {intent} items must be refused in every pack", ("hazards", h, intent), "refuse", rule.get(intent)))
     reqs = data.get("requirements")
     if isinstance(reqs, list):
         for i, req in enumerate(reqs):
@@ -165,40 +165,37 @@ def _raw_id_problems(data: dict[str, Any], taxonomy: Taxonomy) -> list[Problem]:
             hz = sel.get("hazards") if isinstance(sel, dict) else None
             if isinstance(hz, list):
                 out += [
-                    Problem(f"unknown hazard '{h}'", ("requirements", i, "select", "hazards", j), _suggest(str(h), known), h)
+                    PackProblem(f"unknown hazard '{h}'", ("requirements", i, "select", "hazards", j), _suggest(str(h), known), h)
                     for j, h in enumerate(hz)
                     if h not in known
                 ]
     return out
 
 
-def check_pack_text(text: str, taxonomy: Taxonomy, file: str | None = None, *, allow_floor: bool = False) -> tuple[Pack | None, list[Problem]]:
+def check_pack_text(text: str, taxonomy: Taxonomy, file: str | None = None, *, allow_floor: bool = False) -> tuple[Pack | None, list[PackProblem]]:
     """Parse and validate a pack; return it (if valid) and every problem found, with lines.
 
     Only the packaged floor is loaded with ``allow_floor``: a user pack cannot replace it.
     """
-    import yaml  # type: ignore[import-untyped]
-
     try:
-        data = _yaml.load(text)
-        root = _yaml.compose(text)
-    except yaml.YAMLError as exc:
-        return None, [Problem(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", line=_yaml.error_line(exc))]
+        data, root = yamlio.load_located(text)
+    except yamlio.YAMLError as exc:
+        return None, [PackProblem(f"not valid YAML: {yamlio.error_message(exc)}", line=yamlio.error_line(exc))]
     if not isinstance(data, dict):
-        return None, [Problem("a pack is a YAML mapping (id, name, jurisdiction, ...)", expected="a mapping", got=type(data).__name__, line=1)]
+        return None, [PackProblem("a pack is a YAML mapping (id, name, jurisdiction, ...)", expected="a mapping", got=type(data).__name__, line=1)]
     try:
         pack = Pack.model_validate(data)
     except ValidationError as exc:
         problems = _pydantic_problems(exc) + _raw_id_problems(data, taxonomy)
-        return None, [Problem(p.message, p.path, p.expected, p.got, _yaml.locate(root, p.path)) for p in problems]
+        return None, [PackProblem(p.message, p.path, p.expected, p.got, yamlio.locate(root, p.path)) for p in problems]
     problems = semantic_problems(pack, taxonomy)
     if pack.kind == "floor" and not allow_floor:
-        problems.insert(0, Problem("a user pack cannot replace the universal floor", ("kind",), "framework", "floor"))
-    located = [Problem(p.message, p.path, p.expected, p.got, _yaml.locate(root, p.path)) for p in problems]
+        problems.insert(0, PackProblem("a user pack cannot replace the universal floor", ("kind",), "framework", "floor"))
+    located = [PackProblem(p.message, p.path, p.expected, p.got, yamlio.locate(root, p.path)) for p in problems]
     return (pack if not located else None), located
 
 
-def raise_first(problems: list[Problem], file: str | None) -> None:
+def raise_first(problems: list[PackProblem], file: str | None) -> None:
     """Raise the first problem as an ``InputError`` that also lists how many more there are."""
     if not problems:
         return

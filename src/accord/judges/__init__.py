@@ -6,8 +6,9 @@ Public surface: the ``Judge`` protocol and its records, ``get_judge`` (names use
 """
 
 from accord.judges._judge import BaseJudge, Judge, JudgeInput, Verdict, judge_sync, precheck
-from accord.judges._metrics import Agreement, Estimate, agreement, wilson
+from accord.judges._metrics import Agreement, agreement
 from accord.judges._registry import DEFAULT_JUDGE, get_judge, known_names
+from accord.stats import Estimate, wilson
 
 __all__ = [
     "DEFAULT_JUDGE",
@@ -24,3 +25,35 @@ __all__ = [
     "precheck",
     "wilson",
 ]
+
+
+def load_card() -> dict[str, object]:
+    """The embedded judge's card (training data digests, held-out agreement); imported lazily
+    because the embedded model module loads numpy."""
+    from accord.judges._embedded import load_card as _load
+
+    return _load()
+
+
+__all__ += ["load_card"]
+
+# Imported on first use: these load numpy/scipy (and, for training, scikit-learn), which
+# ``import accord.judges`` must not pay for.
+_LAZY: dict[str, str] = {
+    "CARD_PATH": "accord.judges._embedded",
+    "MODEL_PATH": "accord.judges._embedded",
+    "catalog": "accord.judges._catalog",
+    "train_and_write": "accord.judges._card",
+    "validate": "accord.judges._validate",
+    "validate_labels_file": "accord.judges._validate",
+}
+__all__ += list(_LAZY)
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'accord.judges' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

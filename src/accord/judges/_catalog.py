@@ -36,6 +36,13 @@ def catalog() -> list[dict[str, Any]]:
     for name, info in BUILTINS.items():
         agreement = {ds: _fmt(e[name]) for ds, e in measured.items() if name in e}
         rows.append({"judge": name, "version": versions[name], "needs": info.needs, "description": info.description, "agreement": agreement})
+    from accord.plugins import judge_factories
+
+    for name, reg in judge_factories().items():  # judges that plugins add
+        if name in BUILTINS or name == "llm":
+            continue
+        label = f"{name}:<argument>" if reg.takes_argument else name
+        rows.append({"judge": label, "version": "(plugin)", "needs": reg.needs, "description": reg.description, "agreement": {}})
     for form in FORMS:
         needs = "target" if form.startswith("llm") else "members"
         rows.append(

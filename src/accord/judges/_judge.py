@@ -9,7 +9,6 @@ too; it never falls back to "safe" or "refused".
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -141,8 +140,10 @@ class BaseJudge:
 
 
 def judge_sync(judge: Judge, inputs: Sequence[JudgeInput]) -> list[Verdict]:
-    """Run ``judge_batch`` from synchronous code (CLI, benchmarks, tests)."""
-    return asyncio.run(judge.judge_batch(list(inputs)))
+    """Run ``judge_batch`` from synchronous code (CLI, benchmarks, tests, a notebook cell)."""
+    from accord.aio import run_sync
+
+    return run_sync(judge.judge_batch(list(inputs)))
 
 
 def inputs_of(pairs: Iterable[tuple[str, str | None]]) -> list[JudgeInput]:

@@ -1,41 +1,28 @@
 """Agreement between a judge and human labels, each figure with a 95% interval. Pure.
 
-- accuracy, and precision / recall of a binary task: proportions, Wilson score interval;
+- accuracy, and precision / recall of a binary task: proportions, Wilson score interval
+  (``accord.stats``);
 - F1, Cohen's kappa, and the macro-averaged precision / recall / F1 of a multi-class task:
   percentile bootstrap over rows (``BOOTSTRAP`` resamples, fixed seed, so reruns print the
   same interval).
 
 Unassessed predictions (``None``) are counted in ``n_unassessed`` and left out of every
 figure: they are neither agreement nor disagreement. ``n`` is every row, ``n_assessed``
-those scored.
+those scored. ``Estimate`` and ``wilson`` are the shared ones from ``accord.stats``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-Z95 = 1.959963984540054
+from accord.stats import Estimate, wilson
+
 BOOTSTRAP = 1000
 SEED = 20261123
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A figure with its 95% interval (``None`` where undefined, e.g. no positives)."""
-
-    value: float | None
-    lo: float | None
-    hi: float | None
-
-    def fmt(self, digits: int = 3) -> str:
-        if self.value is None:
-            return "n/a"
-        return f"{self.value:.{digits}f} [{self.lo:.{digits}f}, {self.hi:.{digits}f}]"
 
 
 @dataclass(frozen=True)
@@ -54,19 +41,6 @@ class Agreement:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def wilson(k: int, n: int, z: float = Z95) -> Estimate:
-    """Wilson score interval for k successes out of n."""
-    if n == 0:
-        return Estimate(None, None, None)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if k == 0 else max(0.0, centre - half)
-    hi = 1.0 if k == n else min(1.0, centre + half)
-    return Estimate(p, lo, hi)
 
 
 def confusion(gold: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:

@@ -4,7 +4,10 @@
 - ``llm:<target spec>``: the LLM judge over any accord target, e.g.
   ``llm:openai:http://127.0.0.1:8000/v1#judge-model``;
 - ``ensemble:<a>+<b>[+...][;min=N][;tie=unsafe|unassessed]``: majority vote;
-- ``any-unsafe:<a>+<b>[+...][;min=N]``: harmful if any member says so.
+- ``any-unsafe:<a>+<b>[+...][;min=N]``: harmful if any member says so;
+- any name a plugin registers (``accord_judges`` hook; see docs/plugins.md). The built-ins
+  above register through the same hook (``accord/judges/_plugin.py``); the ensembles are
+  combinators over names and stay here.
 
 Construction is lazy so that ``accord judge list`` does not load a model or open a target.
 """
@@ -17,8 +20,10 @@ from dataclasses import dataclass
 
 from accord.errors import InputError, UnknownNameError
 from accord.judges._judge import Judge, Needs
+from accord.plugins import JudgeFactory, declare_builtin
 
 DEFAULT_JUDGE = "embedded"
+declare_builtin("accord.judges._plugin", ("accord_judges",))
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,18 @@ FORMS = ("llm:<target spec>", "ensemble:<a>+<b>[;min=N][;tie=unsafe|unassessed]"
 _OPTIONS = re.compile(r"((?:;(?:min|tie)=[^;]*)+)$")
 
 
+def _factories() -> dict[str, JudgeFactory]:
+    from accord.plugins import judge_factories
+
+    return judge_factories()
+
+
 def known_names() -> list[str]:
-    return [*BUILTINS, *FORMS]
+    """Every judge name and name form, built-in and from plugins."""
+    factories = _factories()
+    plain = [n for n, f in factories.items() if not f.takes_argument]
+    forms = [f"{n}:<argument>" for n, f in factories.items() if f.takes_argument and n != "llm"]
+    return [*plain, *FORMS, *forms]
 
 
 def _parse_combo(name: str, body: str) -> tuple[list[str], dict[str, str]]:
@@ -86,13 +101,11 @@ def _min_valid(name: str, options: dict[str, str]) -> int | None:
 def get_judge(name: str = DEFAULT_JUDGE) -> Judge:
     """Build the judge a name stands for; ``UnknownNameError`` lists the known names."""
     name = name.strip()
-    if name in BUILTINS:
-        return BUILTINS[name].factory()
+    factories = _factories()
+    if name in factories and not factories[name].takes_argument:
+        judge: Judge = factories[name].build()
+        return judge
     prefix, sep, rest = name.partition(":")
-    if sep and prefix == "llm" and rest:
-        from accord.judges._llm import LLMJudge
-
-        return LLMJudge(rest)
     if sep and prefix in ("ensemble", "any-unsafe") and rest:
         from accord.judges._ensemble import AnyUnsafeEnsemble, MajorityEnsemble
 
@@ -107,4 +120,7 @@ def get_judge(name: str = DEFAULT_JUDGE) -> Judge:
             return AnyUnsafeEnsemble(name, members, _min_valid(name, options))
         except ValueError as exc:
             raise InputError(str(exc), field="--judge", got=name) from None
+    if sep and rest and prefix in factories and factories[prefix].takes_argument:
+        built: Judge = factories[prefix].build(rest)
+        return built
     raise UnknownNameError("judge", name, known_names())

@@ -9,7 +9,7 @@ estimate training FLOP (6ND or hardware) and ECCN 3A090 TPP. Only ``_load`` read
 from accord.regulation._assess import (
     Assessment,
     Obligation,
-    Status,
+    ObligationStatus,
     advisories,
     assess,
     effective_compute,
@@ -17,8 +17,8 @@ from accord.regulation._assess import (
 )
 from accord.regulation._compute import (
     Chip,
+    ComputeEstimate,
     Crossing,
-    Estimate,
     TppResult,
     chip_tpp,
     classify_3a090,
@@ -28,7 +28,7 @@ from accord.regulation._compute import (
     match_chip,
 )
 from accord.regulation._load import (
-    Problem,
+    SystemProblem,
     check_system_text,
     find_chip,
     load_compute_spec,
@@ -37,6 +37,14 @@ from accord.regulation._load import (
     load_system,
     read_system,
 )
+from accord.regulation._render import (
+    assessment_json,
+    assessment_markdown,
+    estimate_dict,
+    estimate_markdown,
+    tpp_dict,
+    tpp_markdown,
+)
 from accord.regulation._rulebook import JURISDICTIONS, Rulebook
 from accord.regulation._system import SystemDescription
 
@@ -44,23 +52,27 @@ __all__ = [
     "JURISDICTIONS",
     "Assessment",
     "Chip",
+    "ComputeEstimate",
     "Crossing",
-    "Estimate",
     "Obligation",
-    "Problem",
+    "ObligationStatus",
     "Rulebook",
-    "Status",
     "SystemDescription",
+    "SystemProblem",
     "TppResult",
     "advisories",
     "assess",
+    "assessment_json",
+    "assessment_markdown",
     "check_system_text",
     "chip_tpp",
     "classify_3a090",
     "crossings",
     "effective_compute",
+    "estimate_dict",
     "estimate_from_hardware",
     "estimate_from_params",
+    "estimate_markdown",
     "find_chip",
     "load_compute_spec",
     "load_hardware",
@@ -69,4 +81,6 @@ __all__ = [
     "match_chip",
     "read_system",
     "system_view",
+    "tpp_dict",
+    "tpp_markdown",
 ]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from accord.regulation._compute import Chip, Estimate, estimate_from_hardware, estimate_from_params, match_chip
+from accord.regulation._compute import Chip, ComputeEstimate, estimate_from_hardware, estimate_from_params, match_chip
 from accord.regulation._conditions import Result, fmt
 from accord.regulation._rulebook import JURISDICTIONS, DateStep, Instrument, InstrumentRef, Rule, Rulebook
 from accord.regulation._system import SystemDescription
@@ -24,7 +24,7 @@ COMPUTE_PATH = "model.training_compute_flop_effective"
 StatusKind = Literal["applies", "applies_from", "no_longer_in_force", "voluntary", "exempt"]
 
 
-class Status(BaseModel):
+class ObligationStatus(BaseModel):
     kind: StatusKind
     date: Date | None = None
     text: str
@@ -41,7 +41,7 @@ class Obligation(BaseModel):
     citation: str
     title: str
     duty_holder: str
-    status: Status
+    status: ObligationStatus
     conf: str
     why: list[str]
     notes: list[str] = Field(default_factory=list)
@@ -73,7 +73,7 @@ class Assessment(BaseModel):
 
 def effective_compute(
     system: SystemDescription, chips: Iterable[Chip] = ()
-) -> tuple[float | None, str, Estimate | None]:
+) -> tuple[float | None, str, ComputeEstimate | None]:
     """Training compute as given, else 6ND from parameters and tokens, else a hardware estimate
     from ``model.training_run`` (needs the chip table), else unknown."""
     m = system.model
@@ -179,12 +179,12 @@ def _pick_step(
 
 def _status(
     rule: Rule, inst: Instrument, view: Mapping[str, Any], facts: Mapping[str, Result], as_of: date
-) -> tuple[Status, list[str]] | None:
+) -> tuple[ObligationStatus, list[str]] | None:
     """The rule's status at ``as_of`` under ``inst``, with notes; ``None`` if not yet law."""
     notes: list[str] = []
     if inst.ended is not None and inst.ended.date <= as_of:
         e = inst.ended
-        return Status(
+        return ObligationStatus(
             kind="no_longer_in_force",
             date=e.date,
             text=f"no longer in force: {e.how} {e.date.isoformat()} by {e.by}" + (f" ({e.citation})" if e.citation else ""),
@@ -212,10 +212,10 @@ def _status(
         notes.append(f"later {inst.ended.how} {inst.ended.date.isoformat()} by {inst.ended.by}")
     if not inst.binding:
         text = "voluntary" + (f" (from {start.isoformat()})" if start and start > as_of else "")
-        return Status(kind="voluntary", date=start, text=text), notes
+        return ObligationStatus(kind="voluntary", date=start, text=text), notes
     if start is not None and as_of < start:
-        return Status(kind="applies_from", date=start, text=f"applies from {start.isoformat()}"), notes
-    return Status(kind="applies", date=start, text="applies" + (f" (since {start.isoformat()})" if start else "")), notes
+        return ObligationStatus(kind="applies_from", date=start, text=f"applies from {start.isoformat()}"), notes
+    return ObligationStatus(kind="applies", date=start, text="applies" + (f" (since {start.isoformat()})" if start else "")), notes
 
 
 def _dedupe(items: Iterable[str], labels: Mapping[str, str] | None = None) -> list[str]:
@@ -263,7 +263,7 @@ def assess(
         if rule.exempt_when is not None and status.kind != "no_longer_in_force":
             ex = rule.exempt_when.evaluate(view, facts)
             if ex.ok:
-                status = Status(kind="exempt", date=status.date, text=f"exempt: {rule.exempt_reason}")
+                status = ObligationStatus(kind="exempt", date=status.date, text=f"exempt: {rule.exempt_reason}")
                 notes = [*notes, *("exempt because " + r for r in ex.reasons)]
         out.append(
             Obligation(

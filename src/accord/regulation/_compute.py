@@ -44,7 +44,7 @@ class Chip:
 
 
 @dataclass(frozen=True)
-class Estimate:
+class ComputeEstimate:
     """A training-compute estimate in FLOP with the assumptions behind it."""
 
     low: float
@@ -92,12 +92,12 @@ def match_chip(name: str, chips: Iterable[Chip]) -> Chip | None:
     return None
 
 
-def estimate_from_params(parameters: float, tokens: float) -> Estimate:
+def estimate_from_params(parameters: float, tokens: float) -> ComputeEstimate:
     """6·N·D central and low, 8·N·D high (activation recomputation)."""
     if parameters <= 0 or tokens <= 0:
         raise ValueError("parameters and tokens must be positive")
     c = 6.0 * parameters * tokens
-    return Estimate(
+    return ComputeEstimate(
         low=c,
         central=c,
         high=8.0 * parameters * tokens,
@@ -115,7 +115,7 @@ def estimate_from_hardware(
     days: float,
     utilisation: tuple[float, float] | None = None,
     precision: str = "bf16",
-) -> Estimate:
+) -> ComputeEstimate:
     """GPUs × peak dense FLOP/s × seconds × utilisation (a range when utilisation is)."""
     if gpus <= 0 or days <= 0:
         raise ValueError("gpus and days must be positive")
@@ -133,12 +133,12 @@ def estimate_from_hardware(
     ]
     if assumed:
         notes.append("utilisation not given: range 0.3-0.5 assumed (UNVERIFIED, typical MFU of large dense runs)")
-    return Estimate(
+    return ComputeEstimate(
         low=raw * lo_u, central=raw * (lo_u + hi_u) / 2, high=raw * hi_u, method="hardware", assumptions=tuple(notes)
     )
 
 
-def crossings(est: Estimate, thresholds: list[dict[str, Any]]) -> list[Crossing]:
+def crossings(est: ComputeEstimate, thresholds: list[dict[str, Any]]) -> list[Crossing]:
     """Where the estimate falls against each "greater than" threshold."""
     out = []
     for t in thresholds:

@@ -3,7 +3,7 @@
 This is the package's only I/O. Rule data ships in ``regulation/data/*.yaml``; a directory of
 extra or replacement files can be layered on top (``ACCORD_REGULATION_DIR`` or ``extra_dirs``)
 so a changed law can be encoded without a release. A system description that does not
-validate yields one ``Problem`` per wrong field, each with file, line, field path, expected and
+validate yields one ``SystemProblem`` per wrong field, each with file, line, field path, expected and
 got.
 """
 
@@ -17,11 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ValidationError
 
+from accord import yamlio
 from accord.errors import InputError, UnknownNameError
-from accord.regulation import _yaml
 from accord.regulation._compute import Chip, match_chip
 from accord.regulation._rulebook import Rulebook
 from accord.regulation._system import SystemDescription
@@ -62,10 +61,9 @@ def _build(texts: dict[str, tuple[str, str]]) -> Rulebook:
     for name in order:
         where, text = texts[name]
         try:
-            docs.append(_yaml.load(text) or {})
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError(f"not valid YAML: {exc}", file=where, line=mark.line + 1 if mark else None) from exc
+            docs.append(yamlio.load(text) or {})
+        except yamlio.YAMLError as exc:
+            raise InputError(f"not valid YAML: {exc}", file=where, line=yamlio.error_line(exc)) from exc
     try:
         return Rulebook.from_documents(docs)
     except (ValidationError, ValueError) as exc:
@@ -75,7 +73,7 @@ def _build(texts: dict[str, tuple[str, str]]) -> Rulebook:
 @lru_cache(maxsize=1)
 def load_hardware() -> tuple[dict[str, int], tuple[Chip, ...]]:
     """(bit lengths that count for TPP, chips) from ``data/hardware.yaml``."""
-    raw = _yaml.load(_data_text("hardware.yaml"))
+    raw = yamlio.load(_data_text("hardware.yaml"))
     chips = tuple(
         Chip(
             id=c["id"],
@@ -104,14 +102,14 @@ def find_chip(name: str) -> Chip:
 
 @lru_cache(maxsize=1)
 def load_compute_spec() -> dict[str, Any]:
-    return dict(_yaml.load(_data_text("compute.yaml")))
+    return dict(yamlio.load(_data_text("compute.yaml")))
 
 
 # ---- system descriptions ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Problem:
+class SystemProblem:
     """One wrong field in a system description."""
 
     file: str
@@ -163,49 +161,47 @@ def _model_at(path: tuple[str | int, ...]) -> type[BaseModel] | None:
     return model
 
 
-def _problem(err: dict[str, Any], file: str, root: yaml.Node | None) -> Problem:
+def _problem(err: dict[str, Any], file: str, root: Any) -> SystemProblem:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     field = ".".join(str(p) for p in loc) or "(document)"
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    line = _yaml.locate(root, loc)
+    line = yamlio.locate(root, loc)
     got = err.get("input")
     if kind == "extra_forbidden":
         model = _model_at(loc)
         known = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         msg = "unknown field" + (f"; did you mean '{close[0]}'?" if close else "")
-        return Problem(file, line, field, msg, expected="one of " + ", ".join(known) if known else None)
+        return SystemProblem(file, line, field, msg, expected="one of " + ", ".join(known) if known else None)
     if kind == "literal_error":
-        return Problem(file, line, field, "not an allowed value", expected=str(ctx.get("expected")), got=got)
+        return SystemProblem(file, line, field, "not an allowed value", expected=str(ctx.get("expected")), got=got)
     if kind in ("greater_than", "greater_than_equal"):
         op = ">" if kind == "greater_than" else ">="
         bound = ctx.get("gt", ctx.get("ge"))
         shown = f"{bound:g}" if isinstance(bound, (int, float)) else str(bound)
-        return Problem(file, line, field, "out of range", expected=f"a number {op} {shown}", got=got)
+        return SystemProblem(file, line, field, "out of range", expected=f"a number {op} {shown}", got=got)
     if kind == "too_short":
-        return Problem(file, line, field, "too short", expected=f"at least {ctx.get('min_length')} item(s)", got=got)
+        return SystemProblem(file, line, field, "too short", expected=f"at least {ctx.get('min_length')} item(s)", got=got)
     if kind == "value_error":
-        return Problem(file, line, field, str(ctx.get("error", err["msg"])))
+        return SystemProblem(file, line, field, str(ctx.get("error", err["msg"])))
     if kind == "missing":
-        return Problem(file, line, field, "required field is missing")
+        return SystemProblem(file, line, field, "required field is missing")
     if kind in _EXPECTED:  # our "expected ..." says it better than pydantic's "Input should be ..."
-        return Problem(file, line, field, "wrong type or format", expected=_EXPECTED[kind], got=got)
-    return Problem(file, line, field, err["msg"], got=got)
+        return SystemProblem(file, line, field, "wrong type or format", expected=_EXPECTED[kind], got=got)
+    return SystemProblem(file, line, field, err["msg"], got=got)
 
 
-def check_system_text(text: str, file: str = "<input>") -> tuple[SystemDescription | None, list[Problem]]:
+def check_system_text(text: str, file: str = "<input>") -> tuple[SystemDescription | None, list[SystemProblem]]:
     """Parse and validate; returns the description or every problem found (pure)."""
     try:
-        data = _yaml.load(text)
-        root = _yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(file, mark.line + 1 if mark else None, "(document)", f"not valid YAML/JSON: {getattr(exc, 'problem', exc)}")]
+        data, root = yamlio.load_located(text)
+    except yamlio.YAMLError as exc:
+        return None, [SystemProblem(file, yamlio.error_line(exc), "(document)", f"not valid YAML/JSON: {yamlio.error_message(exc)}")]
     if data is None:
-        return None, [Problem(file, 1, "(document)", "the file is empty", expected="a mapping of fields (see `accord assess schema`)")]
+        return None, [SystemProblem(file, 1, "(document)", "the file is empty", expected="a mapping of fields (see `accord assess schema`)")]
     if not isinstance(data, dict):
-        return None, [Problem(file, 1, "(document)", "the top level must be a mapping of fields", expected="a mapping", got=type(data).__name__)]
+        return None, [SystemProblem(file, 1, "(document)", "the top level must be a mapping of fields", expected="a mapping", got=type(data).__name__)]
     try:
         system = SystemDescription.model_validate(data)
     except ValidationError as exc:
@@ -218,14 +214,14 @@ def check_system_text(text: str, file: str = "<input>") -> tuple[SystemDescripti
         path: tuple[str | int, ...] = ("model", "training_run", "gpu_type")
         if chip is None:
             known = ", ".join(c.id for c in chips)
-            return None, [Problem(file, _yaml.locate(root, path), ".".join(map(str, path)), "unknown accelerator", expected=f"one of {known}", got=run.gpu_type)]
+            return None, [SystemProblem(file, yamlio.locate(root, path), ".".join(map(str, path)), "unknown accelerator", expected=f"one of {known}", got=run.gpu_type)]
         if run.precision not in chip.tflops:
             path = ("model", "training_run", "precision")
-            return None, [Problem(file, _yaml.locate(root, path), ".".join(map(str, path)), f"no {run.precision} figure for {chip.name}", expected="one of " + ", ".join(chip.tflops), got=run.precision)]
+            return None, [SystemProblem(file, yamlio.locate(root, path), ".".join(map(str, path)), f"no {run.precision} figure for {chip.name}", expected="one of " + ", ".join(chip.tflops), got=run.precision)]
     return system, []
 
 
-def read_system(path: str | Path) -> tuple[SystemDescription | None, list[Problem]]:
+def read_system(path: str | Path) -> tuple[SystemDescription | None, list[SystemProblem]]:
     p = Path(path)
     if not p.is_file():
         raise InputError("system description not found", file=p, fix="give the path of a YAML or JSON file")

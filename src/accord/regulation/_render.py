@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from accord.regulation._assess import Assessment, Obligation
-from accord.regulation._compute import Crossing, Estimate, TppResult
+from accord.regulation._compute import Crossing, ComputeEstimate, TppResult
 from accord.regulation._conditions import fmt
 
 JURISDICTION_NAMES = {
@@ -71,7 +71,7 @@ def assessment_json(a: Assessment) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def estimate_dict(est: Estimate, crossings: list[Crossing]) -> dict[str, Any]:
+def estimate_dict(est: ComputeEstimate, crossings: list[Crossing]) -> dict[str, Any]:
     return {
         "method": est.method,
         "flop": {"low": est.low, "central": est.central, "high": est.high},
@@ -82,7 +82,7 @@ def estimate_dict(est: Estimate, crossings: list[Crossing]) -> dict[str, Any]:
     }
 
 
-def estimate_markdown(est: Estimate, crossings: list[Crossing]) -> str:
+def estimate_markdown(est: ComputeEstimate, crossings: list[Crossing]) -> str:
     lines = [
         f"Training compute ({est.method}): **{fmt(est.central)} FLOP** (range {fmt(est.low)} – {fmt(est.high)})",
         "",

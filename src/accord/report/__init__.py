@@ -2,9 +2,8 @@
 
 The report presents what ``accord.frameworks`` concludes (verdicts, the floor, the
 deployment matrix, divergence); it never decides anything itself. ``build_report`` is pure
-(records in, ``ReportData`` out); ``read_run``/``choose_judge``/``judge_card`` read the
-store and the judge's card, and ``report_for_runs`` does all of it for a list of run ids;
-``render`` turns the data into the requested format.
+(records in, ``ReportData`` out); reading the store for it is a pipeline job
+(``accord.pipeline.report``); ``render`` turns the data into the requested format.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 from typing import Literal
 
 from accord.report._build import RunInput, build_report, judge_section
-from accord.report._collect import choose_judge, judge_card, read_run, report_for_runs
 from accord.report._html import render_html
 from accord.report._markdown import render_json, render_markdown
 from accord.report._model import ReportData
@@ -37,13 +35,9 @@ __all__ = [
     "ReportData",
     "RunInput",
     "build_report",
-    "choose_judge",
-    "judge_card",
     "judge_section",
-    "read_run",
     "render",
     "render_html",
     "render_json",
     "render_markdown",
-    "report_for_runs",
 ]

@@ -21,11 +21,9 @@ from accord.frameworks import (
     LabelTable,
     PackVerdict,
     ResolvedPack,
-    Taxonomy,
     deployment_matrix,
     divergence,
     hazard_pack_rates,
-    load_taxonomy,
     score,
 )
 from accord.report._fmt import truncate
@@ -34,7 +32,6 @@ from accord.report._model import (
     DivergenceCell,
     DivergenceExample,
     DivergenceSection,
-    Estimate,
     HeatCell,
     JudgeSection,
     PackInfo,
@@ -43,6 +40,8 @@ from accord.report._model import (
     SuiteMeta,
     TargetSection,
 )
+from accord.stats import Estimate
+from accord.taxonomy import Taxonomy, load_taxonomy
 
 PROMPT_LIMIT = 160
 _REFUSAL = {0: "none", 1: "partial", 2: "full"}
@@ -100,9 +99,10 @@ def short_target(spec: str) -> str:
 
 
 def _target_names(runs: Sequence[RunInput]) -> list[str]:
-    """Targets by short name; the full spec where short names clash; the run id where specs do."""
+    """Targets by display name (the run spec's or the provider's, kept in the run's meta),
+    else a short name from the spec; the full spec where names clash; the run id where specs do."""
     specs = [r.run.target for r in runs]
-    short = [short_target(s) for s in specs]
+    short = [str(r.run.meta.get("target_name") or short_target(s)) for s, r in zip(specs, runs, strict=True)]
     names = []
     for s, full, r in zip(short, specs, runs):
         if short.count(s) == 1:

@@ -5,7 +5,8 @@ the three formats cannot drift apart: what a regulator reads in the HTML is exac
 structured data a machine can check. Verdicts, the floor and the deployment matrix are the
 ``frameworks`` package's own records, carried unchanged; this module adds only what a
 report needs around them (run metadata, the judge's measured agreement, heat-map cells and
-divergence examples with harmful content withheld).
+divergence examples with harmful content withheld). A figure with its interval is the shared
+``accord.stats.Estimate``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from accord.frameworks import DeploymentMatrix, FloorResult, PackVerdict
+from accord.stats import Estimate
 
 SCHEMA_VERSION = "1"
 
@@ -50,12 +52,6 @@ class RunMeta(_Rec):
     #: Stored responses the report's judge never labelled (not in any verdict).
     n_unlabelled: int
     judge_versions: list[str]
-
-
-class Estimate(_Rec):
-    value: float | None
-    lo: float | None
-    hi: float | None
 
 
 class AgreementRow(_Rec):

@@ -1,20 +1,29 @@
-"""The async engine: concurrency and rate limits, retries with backoff, time-outs, caching, resume."""
+"""The async engine: concurrency and rate limits, retries with backoff, time-outs, resume."""
 
 from accord.runner._backoff import backoff_delay
-from accord.runner._engine import Engine, EngineConfig
+from accord.runner._engine import Engine, EngineConfig, TargetUnreachableError
 from accord.runner._ids import new_run_id
-from accord.runner._run import RunPlan, RunSummary, execute, scan_suites
+from accord.runner._progress import Counters, ProgressMode, line_interval_s, progress_line, want_progress
+from accord.runner._run import RunPlan, RunSummary, execute, execute_async, print_start, scan_suites
 from accord.runner._sources import ItemsSource, SuiteSource
 
 __all__ = [
+    "Counters",
     "Engine",
     "EngineConfig",
     "ItemsSource",
+    "ProgressMode",
     "RunPlan",
     "RunSummary",
     "SuiteSource",
+    "TargetUnreachableError",
     "backoff_delay",
     "execute",
+    "execute_async",
+    "line_interval_s",
     "new_run_id",
+    "print_start",
+    "progress_line",
     "scan_suites",
+    "want_progress",
 ]

@@ -18,15 +18,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from accord.errors import AccordError
-from accord.records import ErrorKind, Response
+from accord.errors import AccordError, ExitCode
+from accord.records import ErrorKind, Item, Response
 from accord.runner._backoff import backoff_delay
 from accord.runner._cache import cache_key, completion_to_cache, params_for_key
 from accord.runner._limiter import RateLimiter
 from accord.runner._progress import Counters
 from accord.runner._sources import SuiteSource
 from accord.runner._writer import BatchWriter
-from accord.suites import Item
 from accord.targets import Completion, GenParams, RequestContext, Target, TargetError
 
 KeyTuple = tuple[str, str, str, int]
@@ -56,6 +55,8 @@ class TargetUnreachableError(AccordError):
     Storing those as per-item errors would mark them done, so a resume would never retry
     them; instead they are dropped and the run stops, resumable once the target is fixed.
     """
+
+    exit_code = ExitCode.INCOMPLETE
 
 
 class Engine:

@@ -2,8 +2,9 @@
 
 ``Counters`` are plain integers bumped by the workers (one event loop, no locks). The bar is
 drawn by rich on stderr, redrawn by a task on the event loop a few times a second (no
-refresh thread competing for the GIL), and left out entirely when stderr is not a terminal
-or with ``--no-progress``.
+refresh thread competing for the GIL). When stderr is not a terminal (``2>log``, CI) a bar
+would print nothing useful until the end, so ``ProgressLines`` writes one plain line every
+few seconds instead; ``--no-progress`` turns both off.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+ProgressMode = Literal["bar", "lines"] | None
 
 
 @dataclass
@@ -49,8 +52,73 @@ class Counters:
         return self.done / elapsed if elapsed > 0 else 0.0
 
 
-def want_progress(disabled: bool) -> bool:
-    return not disabled and sys.stderr.isatty()
+def want_progress(disabled: bool) -> ProgressMode:
+    """A bar on a terminal, progress lines anywhere else, nothing with ``--no-progress``."""
+    if disabled:
+        return None
+    return "bar" if sys.stderr.isatty() else "lines"
+
+
+def progress_display(mode: ProgressMode | bool, counters: Counters, *, label: str) -> "ProgressBar | ProgressLines | None":
+    """The display for ``mode`` (``True``/``False`` mean bar/none, for older callers)."""
+    if mode is True or mode == "bar":
+        return ProgressBar(counters, label=label)
+    if mode == "lines":
+        return ProgressLines(counters, label=label)
+    return None
+
+
+def line_interval_s() -> float:
+    """Seconds between progress lines: ``ACCORD_PROGRESS_INTERVAL`` (e.g. 30 for quiet CI logs), else 5."""
+    import os
+
+    try:
+        value = float(os.environ.get("ACCORD_PROGRESS_INTERVAL", "5"))
+    except ValueError:
+        return 5.0
+    return value if value > 0 else 5.0
+
+
+def progress_line(label: str, done: int, total: int, elapsed_s: float, extra: str = "") -> str:
+    """One log line: ``run: 1200/5000 (24%) · 310/s · ETA 12s · 3 errors``. Shared by run and label."""
+    pct = f" ({100 * done / total:.0f}%)" if total else ""
+    rate = done / elapsed_s if elapsed_s > 0 else 0.0
+    eta = f" · ETA {max(0.0, (total - done) / rate):.0f}s" if rate > 0 and total >= done else ""
+    return f"{label}: {done}/{total}{pct} · {rate:.0f}/s{eta}{(' · ' + extra) if extra else ''}"
+
+
+class ProgressLines:
+    """Plain progress lines on stderr every ``every_s`` seconds (and one at the end).
+
+    For logs and CI, where a redrawn bar shows nothing until the run ends. The ticker runs
+    on the event loop like the bar, so it costs one wake-up per interval.
+    """
+
+    def __init__(self, counters: Counters, *, label: str, every_s: float | None = None) -> None:
+        self.counters = counters
+        self.label = label
+        self.every_s = every_s if every_s is not None else line_interval_s()
+        self._ticker: asyncio.Task[None] | None = None
+        self._started = time.monotonic()
+
+    def line(self) -> str:
+        c = self.counters
+        extra = f"{c.in_flight} in flight · {c.retries} retries · {c.errors} errors"
+        return progress_line(self.label, c.done, c.total, time.monotonic() - self._started, extra)
+
+    def start(self) -> None:
+        self._started = time.monotonic()
+        self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            print(self.line(), file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        print(self.line(), file=sys.stderr, flush=True)
 
 
 class ProgressBar:

@@ -28,10 +28,10 @@ from accord.records import utcnow
 from accord.runner._cache import params_for_key
 from accord.runner._engine import Engine, EngineConfig
 from accord.runner._ids import new_run_id
-from accord.runner._progress import Counters, ProgressBar
+from accord.runner._progress import Counters, ProgressMode, progress_display
 from accord.runner._sources import SuiteSource
 from accord.runner._writer import BatchWriter
-from accord.store import RunInfo, Store, SuiteRef
+from accord.store import ResultStore, RunInfo, SuiteRef
 from accord.targets import GenParams, Target
 
 
@@ -55,6 +55,23 @@ class RunSummary:
     skipped: int = 0
     blocked: int = 0
     error_kinds: dict[str, int] = field(default_factory=dict)
+    target: str = ""  # the target spec as typed
+    target_name: str = ""  # its display name (the run spec's, else the provider's)
+    epochs: int = 1
+
+    @property
+    def expected(self) -> int:
+        """Responses a complete run holds for the plain items."""
+        return self.items * self.epochs if self.epochs else self.items
+
+    @property
+    def complete(self) -> bool:
+        """Every expected response is stored and fewer than half of them are errors."""
+        return self.status == "complete" and self.responses >= self.expected and self.errors * 2 <= max(self.responses, 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, for ``accord run --json`` and the Python API."""
+        return {**asdict(self), "expected": self.expected, "complete": self.complete}
 
     def json_line(self) -> dict[str, Any]:
         keys = ("run_id", "items", "responses", "errors", "wall_s", "cpu_s", "req_per_s")
@@ -113,10 +130,14 @@ class RunPlan:
     epochs: int = 1
     config: EngineConfig = field(default_factory=EngineConfig)
     run_id: str | None = None
-    progress: bool = False
+    #: ``"bar"`` (a terminal), ``"lines"`` (a line every few seconds, for logs and CI),
+    #: ``None`` (silent). ``True``/``False`` are accepted as bar/none for older callers.
+    progress: ProgressMode | bool = None
     batch_size: int = 200
     flush_interval_s: float = 0.5
     on_start: Any = None  # callable(run_id, resumed) -> None, e.g. to print the id
+    #: Kept in the run row's ``meta`` at creation, e.g. ``{"target_name": ...}``.
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
@@ -141,6 +162,7 @@ def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
         epochs=plan.epochs,
         n_items=sum(s.n_items for s in plan.suites),
         accord_version=__version__,
+        meta=dict(plan.meta),
     )
 
 
@@ -156,8 +178,19 @@ def _check_resume(existing: RunInfo | None, new: RunInfo) -> None:
         )
 
 
-def execute(store: Store, plan: RunPlan) -> RunSummary:
-    """Create or resume the run and drive it to the end (or to Ctrl-C). Blocking."""
+def execute(store: ResultStore, plan: RunPlan) -> RunSummary:
+    """Create or resume the run and drive it to the end (or to Ctrl-C). Blocking.
+
+    Works inside a running event loop too (a notebook cell): the run then goes on a worker
+    thread with its own loop (``accord.aio.run_sync``).
+    """
+    from accord.aio import run_sync
+
+    return run_sync(execute_async(store, plan))
+
+
+async def execute_async(store: ResultStore, plan: RunPlan) -> RunSummary:
+    """``execute`` for callers that already run an event loop (the server, ``await accord.aevaluate``)."""
     if plan.epochs < 1:
         raise AccordError("--epochs must be at least 1")
     if plan.config.concurrency < 1:
@@ -169,10 +202,10 @@ def execute(store: Store, plan: RunPlan) -> RunSummary:
     run, resumed = store.create_or_resume_run(info)
     if plan.on_start is not None:
         plan.on_start(run_id, resumed)
-    return asyncio.run(_drive(store, plan, run, resumed))
+    return await _drive(store, plan, run, resumed)
 
 
-async def _drive(store: Store, plan: RunPlan, run: RunInfo, resumed: bool) -> RunSummary:
+async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool) -> RunSummary:
     loop = asyncio.get_running_loop()
     counters = Counters()
     writer = BatchWriter(store, run.run_id, batch_size=plan.batch_size, interval_s=plan.flush_interval_s)
@@ -197,7 +230,7 @@ async def _drive(store: Store, plan: RunPlan, run: RunInfo, resumed: bool) -> Ru
         done_keys=done_keys,
         store_items=store_items,
     )
-    bar = ProgressBar(counters, label="run") if plan.progress else None
+    bar = progress_display(plan.progress, counters, label="run")
     task = loop.create_task(engine.run())
     interrupted = False
 
@@ -270,6 +303,9 @@ async def _drive(store: Store, plan: RunPlan, run: RunInfo, resumed: bool) -> Ru
         skipped=counters.skipped,
         blocked=counts["blocked"],
         error_kinds=store.error_counts(run.run_id),
+        target=run.target,
+        target_name=str(run.meta.get("target_name") or run.target),
+        epochs=run.epochs,
     )
 
 

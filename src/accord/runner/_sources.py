@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
-from accord.suites import Item, digest_items
+from accord.records import Item, digest_items
 
 
 @runtime_checkable

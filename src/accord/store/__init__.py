@@ -1,6 +1,30 @@
-"""The results database: SQLite embedded by default, PostgreSQL for shared deployments."""
+"""The results database: SQLite embedded by default, PostgreSQL for shared deployments.
 
+``ResultStore`` is the typed protocol the pipeline is written against; ``Store`` is its
+SQLAlchemy implementation. ``Store`` is imported lazily so that code which only needs the
+protocol or the records (the pipeline's type hints, the report) never loads SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from accord.store._protocol import KeyTuple, ResultStore
 from accord.store._records import RunInfo, RunStatus, SuiteRef
-from accord.store._store import Store
 
-__all__ = ["RunInfo", "RunStatus", "Store", "SuiteRef"]
+if TYPE_CHECKING:
+    from accord.store._store import Store
+
+__all__ = ["KeyTuple", "ResultStore", "RunInfo", "RunStatus", "Store", "SuiteRef", "write_export"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Store":
+        from accord.store._store import Store
+
+        return Store
+    if name == "write_export":
+        from accord.store._export import write_export
+
+        return write_export
+    raise AttributeError(f"module 'accord.store' has no attribute {name!r}")

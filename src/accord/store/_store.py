@@ -259,7 +259,7 @@ class Store:
         return len(rows)
 
     def iter_items(self, run_id: str, page: int = 2000) -> Iterator[Any]:
-        from accord.suites import Item
+        from accord.records import Item
 
         last = -1
         while True:

@@ -5,24 +5,32 @@ it in memory; ``list_suites()`` says what exists; ``recorded_responses(name)`` r
 dataset's published transcripts for the replay target. See docs/suites.md.
 """
 
-from accord.suites._hazards import FLOOR_HAZARDS, HAZARD_IDS, hazard_ids
-from accord.suites._item import Item, Suite, digest_items
-from accord.suites._public import recorded_names, recorded_responses
+from accord.records import Item, Suite, digest_items
+from accord.suites._fetch import REMOTE, fetch, fetch_status
+from accord.suites._files import parse_mapping
+from accord.suites._public import jbb_artifacts, recorded_names, recorded_responses, xstest_models
 from accord.suites._registry import SuiteInfo, list_suites, load_suite, open_suite
 from accord.suites._source import SuiteSource
+from accord.taxonomy import FLOOR_HAZARDS, HAZARD_IDS, hazard_ids
 
 __all__ = [
     "FLOOR_HAZARDS",
     "HAZARD_IDS",
+    "REMOTE",
     "Item",
     "Suite",
     "SuiteInfo",
     "SuiteSource",
     "digest_items",
+    "fetch",
+    "fetch_status",
     "hazard_ids",
+    "jbb_artifacts",
     "list_suites",
     "load_suite",
     "open_suite",
+    "parse_mapping",
     "recorded_names",
     "recorded_responses",
+    "xstest_models",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from accord.errors import InputError
 from accord.suites import _mappings as maps
 from accord.suites._fetch import cached, remote
-from accord.suites._item import Item
+from accord.records import Item
 from accord.suites._public import jbb_hazard
 from accord.readers import csv_header, read_csv
 from accord.suites._source import SuiteSource

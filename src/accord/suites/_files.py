@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import InputError
-from accord.suites._item import Item
+from accord.records import Item
 from accord.readers import csv_header, read_csv, read_jsonl
 from accord.suites._source import SuiteSource
 from accord.suites._validate import RowContext, make_item

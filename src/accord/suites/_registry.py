@@ -3,8 +3,9 @@
 A spec is, in this order: a built-in suite (``floor``, ``overrefusal``, ``divergence``: the
 JSONL files in ``accord/suites/data``, suite id = file stem), a public-dataset loader
 (``ailuminate-demo-en``, ``xstest``, ``jailbreakbench/<METHOD>/<MODEL>``, ``flames``, ...),
-a fetched dataset (``harmbench``, ``strongreject``, ...) or a file path (``.jsonl`` /
-``.csv``). Anything else is an ``UnknownNameError`` listing the known names.
+a fetched dataset (``harmbench``, ``strongreject``, ...), a suite a plugin registers
+(``accord_suites`` hook; see docs/plugins.md) or a file path (``.jsonl`` / ``.csv``).
+Anything else is an ``UnknownNameError`` listing the known names.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from accord.errors import AccordError, InputError, UnknownNameError
-from accord.suites._item import Suite
+from accord.plugins import SuiteRegistration, declare_builtin
+from accord.records import Suite
 from accord.suites._source import SuiteSource
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "data"
@@ -24,6 +26,7 @@ BUILTIN_DESCRIPTIONS = {
     "divergence": "Contested topics on which framework packs require different behaviour, en + zh-CN",
 }
 DataDir = str | Path | None
+declare_builtin("accord.suites._plugin", ("accord_transcripts",))
 
 
 def _datasets() -> dict[str, tuple[str, Callable[[DataDir], SuiteSource]]]:
@@ -69,9 +72,38 @@ def open_suite(spec: str, *, data_dir: DataDir = None, mapping: Mapping[str, str
 
     if spec in LOADERS:
         return LOADERS[spec]()
+    plugged = _plugin_suites()
+    if spec in plugged:
+        return _plugin_source(plugged[spec], data_dir)
     if _looks_like_path(spec):
         return _file(Path(spec).expanduser(), mapping)
-    raise UnknownNameError("suite", spec, [*builtin_names(), *datasets, "jailbreakbench/<METHOD>/<MODEL>", *LOADERS, "<file>.jsonl", "<file>.csv"])
+    raise UnknownNameError(
+        "suite", spec, [*builtin_names(), *datasets, "jailbreakbench/<METHOD>/<MODEL>", *LOADERS, *plugged, "<file>.jsonl", "<file>.csv"]
+    )
+
+
+def _plugin_suites() -> dict[str, SuiteRegistration]:
+    from accord.plugins import suite_sources
+
+    return suite_sources()
+
+
+def _plugin_source(reg: SuiteRegistration, data_dir: DataDir) -> SuiteSource:
+    """A plugin's suite: its factory's ``SuiteSource``, or its file read with the name as suite id."""
+    if reg.factory is not None:
+        from accord.plugins import load_object
+
+        source: SuiteSource = load_object(reg.factory)(data_dir)
+        return source
+    if reg.path is None:
+        raise AccordError(f"the plugin suite '{reg.name}' names neither a file nor a factory")
+    from accord.suites._files import csv_source, jsonl_source
+
+    path = Path(reg.path)
+    description = reg.description or f"plugin suite {reg.name}"
+    if path.suffix.lower() == ".csv":
+        return csv_source(path, suite_id=reg.name, description=description, kind="plugin")
+    return jsonl_source(path, suite_id=reg.name, description=description, kind="plugin")
 
 
 def _builtin(name: str) -> SuiteSource:
@@ -100,7 +132,7 @@ class SuiteInfo:
     """One row of ``accord suites list``."""
 
     name: str
-    kind: str  # builtin | dataset | fetchable
+    kind: str  # builtin | dataset | fetchable | plugin
     available: bool
     description: str
     note: str = ""
@@ -125,4 +157,7 @@ def list_suites(data_dir: DataDir = None) -> list[SuiteInfo]:
     for name, spec in REMOTE.items():
         fetched = cache_path(name).is_file()
         out.append(SuiteInfo(name, "fetchable", fetched, spec.description, "" if fetched else f"accord data fetch {name}"))
+    for name, reg in _plugin_suites().items():
+        present = reg.factory is not None or (reg.path is not None and Path(reg.path).is_file())
+        out.append(SuiteInfo(name, "plugin", present, reg.description or "plugin suite", "" if present else f"missing file {reg.path}"))
     return out

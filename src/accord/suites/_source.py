@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from accord.errors import InputError
-from accord.suites._item import Item, Suite
+from accord.records import Item, Suite
 
 # a loader yields (line number or None, item); the line is only used in error messages
 Rows = Callable[[], Iterator[tuple[int | None, Item]]]

@@ -17,9 +17,8 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from accord.errors import InputError
-from accord.records import Intent, Message
-from accord.suites._hazards import BENIGN, hazard_ids
-from accord.suites._item import Item
+from accord.records import Intent, Item, Message
+from accord.taxonomy import BENIGN, hazard_ids
 
 INTENTS: tuple[str, ...] = get_args(Intent)
 ROLES = ("system", "user", "assistant")

@@ -1,6 +1,6 @@
 """Models under test behind one protocol, and the target-spec strings users type."""
 
-from accord.targets._registry import PROVIDERS, load_target
+from accord.targets._registry import PROVIDERS, display_name, get_provider, load_target
 from accord.targets._spec import parse_target
 from accord.targets._target import Completion, GenParams, RequestContext, Target, TargetError, TargetSpec
 
@@ -12,6 +12,8 @@ __all__ = [
     "Target",
     "TargetError",
     "TargetSpec",
+    "display_name",
+    "get_provider",
     "load_target",
     "parse_target",
 ]

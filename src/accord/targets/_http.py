@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import os
 import time
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -78,7 +78,7 @@ def proxy_for(url: str) -> bool:
     if host in ("localhost", "127.0.0.1", "::1"):
         return False  # a server on this machine is never reached through a proxy
     proxies = urllib.request.getproxies_environment()
-    bypass = getattr(urllib.request, "proxy_bypass_environment")  # public but missing from typeshed
+    bypass = getattr(urllib.request, "proxy_bypass_environment")  # noqa: B009 - public but missing from typeshed
     return bool(proxies.get(scheme) or proxies.get("all")) and not bypass(host)
 
 
@@ -165,7 +165,7 @@ def json_headers(*extra: tuple[str, str]) -> list[tuple[str, str]]:
     return [("User-Agent", f"accord/{__version__}"), ("Accept", "application/json"), ("Content-Type", "application/json"), *extra]
 
 
-async def post_json(transport: "Transport", payload: Any, timeout_s: float, on_error: Callable[[Reply], TargetError]) -> Any:
+async def post_json(transport: Transport, payload: Any, timeout_s: float, on_error: Callable[[Reply], TargetError]) -> Any:
     """POST ``payload`` as JSON; return the decoded 200 reply, or raise the provider's error.
 
     A non-JSON 200 is retryable ``bad_response``: a proxy or an overloaded server sometimes

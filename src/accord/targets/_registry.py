@@ -1,67 +1,125 @@
-"""The provider registry: a name -> the module that builds it, imported only when used.
+"""The provider registry, backed by ``accord.plugins``: built-in and plugin providers alike.
 
-Providers live in ``accord/targets/_providers/<name>.py`` and expose
-``create(spec, **options) -> Target``. Importing a provider pulls in its own dependencies
-(torch for ``hf``), so nothing here imports one until a spec names it: ``accord run``
-against an OpenAI-compatible server never loads torch.
+A provider is a module (or object) with ``create(spec, **options) -> Target`` and optionally
+``parse(rest, raw) -> TargetSpec`` and ``display_name(spec) -> str`` (see
+``accord.plugins.TargetProvider``). Built-ins live in ``accord/targets/_providers/<name>.py``
+and register in ``accord/targets/_plugin.py``. Importing a provider's heavy dependencies
+(torch for ``hf``) happens in its ``create``, so nothing here loads one until a run builds it.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from accord.errors import AccordError, UnknownNameError
+from accord.plugins import TargetProvider, declare_builtin
 from accord.targets._target import Target, TargetSpec
 
-
-@dataclass(frozen=True)
-class Provider:
-    module: str
-    accepts: frozenset[str]  # which of load_target's shared options it takes
+declare_builtin("accord.targets._plugin", ("accord_targets",))
 
 
-PROVIDERS: dict[str, Provider] = {
-    "openai": Provider("accord.targets._providers.openai", frozenset({"api_key_env"})),
-    "anthropic": Provider("accord.targets._providers.anthropic", frozenset({"api_key_env"})),
-    "hf": Provider("accord.targets._providers.hf", frozenset()),
-    "replay": Provider("accord.targets._providers.replay", frozenset({"data_dir"})),
-}
+class _Providers(Mapping[str, TargetProvider]):
+    """``PROVIDERS``: a read-only view of the plugin registry's target providers."""
+
+    def _all(self) -> dict[str, TargetProvider]:
+        from accord.plugins import target_providers
+
+        return target_providers()
+
+    def __getitem__(self, name: str) -> TargetProvider:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+PROVIDERS: Mapping[str, TargetProvider] = _Providers()
+
+
+def get_provider(name: str) -> TargetProvider:
+    """The registration for provider ``name``; ``UnknownNameError`` lists the known ones."""
+    from accord.plugins import target_providers
+
+    providers = target_providers()
+    if name not in providers:
+        raise UnknownNameError("target provider", name, providers)
+    return providers[name]
+
+
+def provider_module(name: str) -> Any:
+    """The provider's module/object (imports it; its heavy dependencies wait for ``create``)."""
+    provider = get_provider(name)
+    try:
+        return provider.load()
+    except ImportError as exc:
+        raise AccordError(f"target provider '{name}' cannot be imported", why=f"{type(exc).__name__}: {exc}") from exc
+
+
+def display_name(spec: str | TargetSpec) -> str:
+    """The readable name of a target: the spec's ``name`` override, else the provider's.
+
+    Never fails: a spec that no longer parses (a run made with a plugin since uninstalled)
+    is shown as written.
+    """
+    if isinstance(spec, str):
+        from accord.targets._spec import parse_target
+
+        raw = spec
+        try:
+            spec = parse_target(raw)
+        except AccordError:
+            return raw
+    if spec.name:
+        return spec.name
+    try:
+        module = provider_module(spec.provider)
+        fn = getattr(module, "display_name", None)
+        name = fn(spec) if callable(fn) else None
+    except Exception:  # a provider's display name is cosmetic: never fail a report over it
+        name = None
+    return str(name) if name else (spec.model or spec.raw)
 
 
 def load_target(
     spec: str | TargetSpec,
     *,
+    name: str | None = None,
     api_key_env: str | None = None,
     data_dir: str | Path | None = None,
     **options: Any,
 ) -> Target:
     """Parse ``spec`` (if a string) and build its target; provider-specific ``options`` pass through.
 
-    Only options the caller actually set are passed on. ``data_dir`` is a general setting
-    (``ACCORD_DATA_DIR`` also locates suites) and goes only to providers that read datasets;
-    an API key variable given to a provider that takes none is an error, not ignored.
+    ``name`` overrides the display name (kept in ``target.spec.name``). Only options the
+    caller actually set are passed on. ``data_dir`` is a general setting (``ACCORD_DATA_DIR``
+    also locates suites) and goes only to providers that read datasets; an API key variable
+    given to a provider that takes none is an error, not ignored.
     """
     from accord.targets._spec import parse_target
 
     parsed = parse_target(spec) if isinstance(spec, str) else spec
-    provider = PROVIDERS.get(parsed.provider)
-    if provider is None:
-        raise UnknownNameError("target provider", parsed.provider, PROVIDERS)
+    if name is not None:
+        parsed = parsed.model_copy(update={"name": name.strip() or None})
+    provider = get_provider(parsed.provider)
     shared = {"api_key_env": api_key_env, "data_dir": data_dir}
     kwargs: dict[str, Any] = {}
-    for name, value in shared.items():
+    for key, value in shared.items():
         if value is None:
             continue
-        if name not in provider.accepts:
-            if name == "data_dir":
+        if key not in provider.accepts:
+            if key == "data_dir":
                 continue
-            flag = "--" + name.replace("_", "-")
+            flag = "--" + key.replace("_", "-")
             raise AccordError(f"the {parsed.provider} target does not use {flag}", fix=f"drop {flag}")
-        kwargs[name] = str(value)
+        kwargs[key] = str(value)
     kwargs.update({k: v for k, v in options.items() if v is not None})
-    module = importlib.import_module(provider.module)
+    module = provider_module(parsed.provider)
     target: Target = module.create(parsed, **kwargs)
+    if name is not None and getattr(target, "spec", None) is not None and target.spec.name != parsed.name:
+        target.spec = target.spec.model_copy(update={"name": parsed.name})
     return target

@@ -1,71 +1,41 @@
 """Target-spec strings: the spellings users type and scripts depend on.
 
-``provider:rest``, where ``rest`` depends on the provider:
+``provider:rest``; each provider parses its own ``rest`` (its module's ``parse(rest, raw)``,
+see ``accord.targets._registry``), so a plugin adds a spelling without touching this file:
 
-- ``openai:<base-url>#<model>`` (any OpenAI-compatible chat-completions server). A base URL
-  with no path gets ``/v1`` (every such server serves ``/v1/chat/completions``);
-  ``openai:<model>`` alone means OpenAI's own API.
+- ``openai:<base-url>#<model>`` or ``openai:<model>`` (OpenAI's own API)
 - ``anthropic:<model>``
 - ``hf:<path-or-name>`` (a local directory, or a hub name already in the local cache)
 - ``replay:<file.jsonl>`` or ``replay:<dataset>/<transcript>`` (recorded responses)
+- ``http:<url>[#model=…&header.<Name>=env:<VAR>&response=<path>&body=<file.json>]``
+- ``python:<package.module>:<function>``
 
-Parsing is pure (no I/O, no provider import): it runs before anything is sent, so a typo
-fails at once with the part that is wrong.
+Parsing is pure (no I/O, no network, no heavy import): it runs before anything is sent, so
+a typo fails at once with the part that is wrong.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from accord.errors import InputError, UnknownNameError
 from accord.targets._target import TargetSpec
 
-OPENAI_DEFAULT_BASE = "https://api.openai.com/v1"
 FIELD = "--target"
 EXAMPLES = "openai:http://localhost:8000/v1#my-model, anthropic:claude-sonnet-4-5, hf:./model-dir, replay:responses.jsonl"
 
 
 def known_providers() -> list[str]:
-    from accord.targets._registry import PROVIDERS
+    from accord.plugins import target_providers
 
-    return sorted(PROVIDERS)
-
-
-def _normalise_base_url(url: str, raw: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(
-            "the openai base URL must be an http(s) URL",
-            field=FIELD,
-            expected="openai:<http(s)://host[:port]/path>#<model>",
-            got=raw,
-        )
-    path = parts.path.rstrip("/")
-    if not path:
-        path = "/v1"
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    return sorted(target_providers())
 
 
-def _parse_openai(rest: str, raw: str) -> TargetSpec:
-    if "#" in rest:
-        base, model = rest.rsplit("#", 1)
-        if not model.strip():
-            raise InputError("the openai target names no model after '#'", field=FIELD, expected="openai:<base-url>#<model>", got=raw)
-        endpoint = _normalise_base_url(base, raw) if base else OPENAI_DEFAULT_BASE
-        return TargetSpec(provider="openai", model=model.strip(), endpoint=endpoint, raw=raw)
-    if "://" in rest:
-        raise InputError(
-            "the openai target has a base URL but no model",
-            field=FIELD,
-            expected="openai:<base-url>#<model>",
-            got=raw,
-            fix=f"append the model name: {raw}#<model>",
-        )
-    return TargetSpec(provider="openai", model=rest.strip(), endpoint=OPENAI_DEFAULT_BASE, raw=raw)
+def parse_target(spec: str, *, name: str | None = None) -> TargetSpec:
+    """``TargetSpec`` for a target string; ``InputError``/``UnknownNameError`` say what is wrong.
 
+    ``name`` sets the display-name override (``TargetSpec.name``).
+    """
+    from accord.targets._registry import provider_module
 
-def parse_target(spec: str) -> TargetSpec:
-    """``TargetSpec`` for a target string; ``InputError``/``UnknownNameError`` say what is wrong."""
     raw = spec
     spec = spec.strip()
     if not spec:
@@ -79,6 +49,12 @@ def parse_target(spec: str) -> TargetSpec:
         raise UnknownNameError("target provider", provider, known)
     if not rest.strip():
         raise InputError(f"the {provider} target names nothing after '{provider}:'", field=FIELD, expected=f"{provider}:<...>", got=raw, fix=f"e.g. {EXAMPLES}")
-    if provider == "openai":
-        return _parse_openai(rest, raw)
-    return TargetSpec(provider=provider, model=rest.strip(), raw=raw)
+    parse = getattr(provider_module(provider), "parse", None)
+    parsed = parse(rest, raw) if callable(parse) else TargetSpec(provider=provider, model=rest.strip(), raw=raw)
+    if not isinstance(parsed, TargetSpec):
+        raise TypeError(f"target provider '{provider}' parse() returned {type(parsed).__name__}, not TargetSpec")
+    if parsed.provider != provider:
+        parsed = parsed.model_copy(update={"provider": provider})
+    if name is not None:
+        parsed = parsed.model_copy(update={"name": name.strip() or None})
+    return parsed

@@ -63,7 +63,12 @@ class TargetError(Exception):
 
 
 class TargetSpec(BaseModel):
-    """A parsed target string: ``provider:rest`` (see ``accord.targets.parse_target``)."""
+    """A parsed target string: ``provider:rest`` (see ``accord.targets.parse_target``).
+
+    ``options`` hold what the provider needs besides the model (never a secret: an HTTP
+    target's headers name environment variables, resolved when the target is built).
+    ``name`` overrides the display name the provider would give (``display_name``).
+    """
 
     model_config = ConfigDict(frozen=True)
     provider: str
@@ -71,9 +76,17 @@ class TargetSpec(BaseModel):
     endpoint: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     raw: str
+    name: str | None = None
 
     def __str__(self) -> str:
         return self.raw
+
+    @property
+    def display_name(self) -> str:
+        """A readable name for reports and listings: ``name``, else the provider's choice."""
+        from accord.targets._registry import display_name
+
+        return display_name(self)
 
 
 @runtime_checkable

@@ -64,8 +64,8 @@ def test_repr_hides_the_key() -> None:
 
 
 def test_default_log_keys_apply_under_the_log_origin(tmp_path: Path) -> None:
-    """`--key accord+...` (what `keys show` prints) verifies checkpoints signed as the origin;
-    an explicit --log-key keeps its name, and a wrong name is explained with the right key."""
+    """`--trusted-key accord+...` (what `keys show` prints) verifies checkpoints signed as the origin;
+    an explicit --trusted-log-key keeps its name, and a wrong name is explained with the right key."""
     from accord.attest._keys import trusted_keys
     from accord.attest._note import Checkpoint, Ed25519Signer, log_verifiers, sign_note, verify_checkpoint
     from accord.errors import VerificationError

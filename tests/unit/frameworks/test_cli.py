@@ -90,7 +90,7 @@ def test_score_refuses_labels_from_two_versions_of_one_judge(sqlite_url: str) ->
     res = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "embedded"])
     assert isinstance(res.exception, AccordError)
     text = res.exception.diagnostics()
-    assert "2 versions of judge 'embedded' (1: 103, 2: 1)" in text and "accord judge r1 --judge embedded --relabel" in text
+    assert "2 versions of judge 'embedded' (1: 103, 2: 1)" in text and "accord judge run r1 --judge embedded --relabel" in text
     ok = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "pattern", "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["judge_version"] == "1"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from accord.regulation import Rulebook, SystemDescription, assess, load_rulebook
-from accord.regulation._yaml import load as load_yaml
+from accord.yamlio import load as load_yaml
 
 CASES = Path(__file__).parent / "cases"
 

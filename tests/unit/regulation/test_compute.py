@@ -6,7 +6,7 @@ import pytest
 
 from accord.errors import UnknownNameError
 from accord.regulation import (
-    Estimate,
+    ComputeEstimate,
     chip_tpp,
     classify_3a090,
     crossings,
@@ -38,11 +38,11 @@ def test_hardware_estimate_with_and_without_utilisation() -> None:
 
 def test_threshold_verdicts_are_strictly_greater_than() -> None:
     spec = load_compute_spec()["training_thresholds"]
-    verdicts = {c.flop: c.verdict for c in crossings(Estimate(5e24, 2e25, 3e25, "t"), spec)}
+    verdicts = {c.flop: c.verdict for c in crossings(ComputeEstimate(5e24, 2e25, 3e25, "t"), spec)}
     assert verdicts == {1e23: "crossed", 1e25: "uncertain", 1e26: "not crossed"}
-    exactly = {c.flop: c.verdict for c in crossings(Estimate(1e25, 1e25, 1e25, "t"), spec)}
+    exactly = {c.flop: c.verdict for c in crossings(ComputeEstimate(1e25, 1e25, 1e25, "t"), spec)}
     assert exactly[1e25] == "not crossed"  # Art 51(2): "greater than 10^25"
-    ids = {t["id"] for c in crossings(Estimate(2e26, 2e26, 2e26, "t"), spec) for t in c.triggers}
+    ids = {t["id"] for c in crossings(ComputeEstimate(2e26, 2e26, 2e26, "t"), spec) for t in c.triggers}
     assert {"eu-art51-2", "eo14110-model", "us-ca-sb53", "us-ny-raise"} <= ids
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from accord.errors import InputError
 from accord.regulation import check_system_text, load_system
-from accord.regulation._yaml import load
+from accord.yamlio import load
 
 BAD = """\
 name: Screening tool

@@ -13,7 +13,7 @@ import pytest
 from accord.errors import AccordError, InputError, UnknownNameError
 from accord.suites import FLOOR_HAZARDS, digest_items, list_suites, load_suite, open_suite, recorded_names, recorded_responses
 from accord.suites import _mappings as maps
-from accord.suites._hazards import AILUMINATE_HAZARDS, hazard_ids
+from accord.taxonomy import AILUMINATE_HAZARDS, hazard_ids
 from accord.suites._public import jbb_artifacts
 
 

@@ -45,7 +45,7 @@ def test_answers_by_item_suite_variant_and_epoch(tmp_path: Path) -> None:
     assert ask(target, "a", epoch=2).text == "plain a"  # no epoch recorded: answers every epoch  # type: ignore[attr-defined]
     assert ask(target, "a", variant="b64").text == "a attacked"  # type: ignore[attr-defined]
     assert ask(target, "7").text == "numeric id"  # type: ignore[attr-defined]
-    assert getattr(target, "cache") is False
+    assert target.cache is False
 
 
 def test_missing_record_is_an_unretryable_missing_record_error(tmp_path: Path) -> None:

@@ -113,6 +113,11 @@ class AnthropicTarget(JsonApiTarget):
         return completion
 
 
+def display_name(spec: TargetSpec) -> str:
+    """The model name: ``anthropic:claude-x`` -> ``claude-x``."""
+    return spec.model
+
+
 def create(spec: TargetSpec, **options: Any) -> AnthropicTarget:
     """``anthropic:<model>``. Options: ``api_key_env`` (default ``ANTHROPIC_API_KEY``),
     ``base_url`` (default ``spec.endpoint``, then ``$ANTHROPIC_BASE_URL``, then the public API)

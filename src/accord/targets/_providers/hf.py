@@ -209,6 +209,11 @@ class HFTarget:
             self._executor = None
 
 
+def display_name(spec: TargetSpec) -> str:
+    """The directory's (or hub name's) last part: ``hf:/path/to/SmolLM2`` -> ``SmolLM2``."""
+    return spec.model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or spec.model
+
+
 def create(spec: TargetSpec, **options: Any) -> HFTarget:
     """Load ``hf:<path-or-name>``. Options (from the spec or the caller): ``device``, ``dtype``."""
     merged = {**spec.options, **{k: v for k, v in options.items() if v is not None}}

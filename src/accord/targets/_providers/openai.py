@@ -21,17 +21,58 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
-from accord.errors import AccordError
+from accord.errors import AccordError, InputError
 from accord.records import ErrorKind, Message
 from accord.targets._http import JsonApiTarget, json_headers, status_error
-from accord.targets._wire import Reply
-from accord.targets._spec import OPENAI_DEFAULT_BASE
+from accord.targets._spec import FIELD
 from accord.targets._target import Completion, GenParams, RequestContext, TargetError, TargetSpec
+from accord.targets._wire import Reply
 
+OPENAI_DEFAULT_BASE = "https://api.openai.com/v1"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 KNOWN_OPTIONS = ("api_key_env", "max_connections")
 DEFAULT_MAX_CONNECTIONS = 100
+
+
+def _normalise_base_url(url: str, raw: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(
+            "the openai base URL must be an http(s) URL",
+            field=FIELD,
+            expected="openai:<http(s)://host[:port]/path>#<model>",
+            got=raw,
+        )
+    path = parts.path.rstrip("/")
+    if not path:
+        path = "/v1"  # every OpenAI-compatible server serves /v1/chat/completions
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def parse(rest: str, raw: str) -> TargetSpec:
+    """``<base-url>#<model>``, ``#<model>`` or ``<model>`` (OpenAI's own API). Pure."""
+    if "#" in rest:
+        base, model = rest.rsplit("#", 1)
+        if not model.strip():
+            raise InputError("the openai target names no model after '#'", field=FIELD, expected="openai:<base-url>#<model>", got=raw)
+        endpoint = _normalise_base_url(base, raw) if base else OPENAI_DEFAULT_BASE
+        return TargetSpec(provider="openai", model=model.strip(), endpoint=endpoint, raw=raw)
+    if "://" in rest:
+        raise InputError(
+            "the openai target has a base URL but no model",
+            field=FIELD,
+            expected="openai:<base-url>#<model>",
+            got=raw,
+            fix=f"append the model name: {raw}#<model>",
+        )
+    return TargetSpec(provider="openai", model=rest.strip(), endpoint=OPENAI_DEFAULT_BASE, raw=raw)
+
+
+def display_name(spec: TargetSpec) -> str:
+    """The model name: ``openai:http://127.0.0.1:8000/v1#my-model`` -> ``my-model``."""
+    return spec.model
 
 
 def request_body(model: str, messages: list[Message], params: GenParams) -> dict[str, Any]:
@@ -83,7 +124,8 @@ def parse_completion(data: Any) -> Completion:
     )
 
 
-def _error_message(body: bytes) -> str:
+def error_message(body: bytes) -> str:
+    """The error text of a non-2xx reply: ``error.message`` when the body has one."""
     try:
         err = json.loads(body).get("error")
         if isinstance(err, dict):
@@ -115,7 +157,7 @@ class OpenAITarget(JsonApiTarget):
 
 
 def _status_error(reply: Reply) -> TargetError:
-    return status_error(reply.status, _error_message(reply.body), reply.headers)
+    return status_error(reply.status, error_message(reply.body), reply.headers)
 
 
 def create(spec: TargetSpec, **options: Any) -> OpenAITarget:

@@ -85,7 +85,7 @@ class ReplayTarget:
 
     # -- building ---------------------------------------------------------------------
     @classmethod
-    def from_file(cls, spec: TargetSpec, path: Path) -> "ReplayTarget":
+    def from_file(cls, spec: TargetSpec, path: Path) -> ReplayTarget:
         file = str(path)
         sha = hashlib.sha256()
         offsets: dict[Key, int] = {}
@@ -122,7 +122,7 @@ class ReplayTarget:
         return target
 
     @classmethod
-    def from_records(cls, spec: TargetSpec, name: str, records: Iterable[dict[str, Any]]) -> "ReplayTarget":
+    def from_records(cls, spec: TargetSpec, name: str, records: Iterable[dict[str, Any]]) -> ReplayTarget:
         sha = hashlib.sha256()
         held: dict[Key, tuple[str | None, str | None]] = {}
         for n, obj in enumerate(records, start=1):
@@ -195,6 +195,26 @@ def _looks_like_file(name: str) -> bool:
     return name.endswith((".jsonl", ".json", ".ndjson")) or name.startswith((".", "/", "~")) or Path(name).expanduser().is_file()
 
 
+#: Dataset prefix of a transcript name -> how reports name the dataset.
+DATASET_TITLES = {"xstest": "XSTest", "jailbreakbench": "JailbreakBench"}
+
+
+def display_name(spec: TargetSpec) -> str:
+    """The answering model and where its answers come from, without touching the disk.
+
+    ``replay:xstest/gpt4`` -> ``gpt4 (XSTest transcript)``;
+    ``replay:jailbreakbench/*/vicuna-13b-v1.5`` -> ``vicuna-13b-v1.5 (JailbreakBench transcripts)``;
+    ``replay:runs/out.jsonl`` -> ``out.jsonl (replay)``.
+    """
+    name = spec.model.replace("\\", "/")
+    dataset, sep, rest = name.partition("/")
+    if sep and dataset in DATASET_TITLES and not name.endswith((".jsonl", ".json", ".ndjson")):
+        model = rest.rsplit("/", 1)[-1]
+        plural = "s" if "*" in rest else ""
+        return f"{model} ({DATASET_TITLES[dataset]} transcript{plural})"
+    return f"{name.rstrip('/').rsplit('/', 1)[-1]} (replay)"
+
+
 def create(spec: TargetSpec, **options: Any) -> ReplayTarget:
     """``replay:<file.jsonl>`` or ``replay:<dataset>/<transcript>`` (read via ``accord.suites``)."""
     unknown = sorted(set(options) - set(KNOWN_OPTIONS))
@@ -206,8 +226,20 @@ def create(spec: TargetSpec, **options: Any) -> ReplayTarget:
         if not path.is_file():
             raise InputError("no such replay file", file=path, field="--target", fix="check the path after 'replay:'")
         return ReplayTarget.from_file(spec, path)
-    try:
-        from accord.suites import recorded_responses
-    except ImportError as exc:  # the suites loaders are not installed in this build
-        raise AccordError(f"replay:{name}: recorded dataset transcripts are not available in this build") from exc
-    return ReplayTarget.from_records(spec, name, recorded_responses(name, data_dir=options.get("data_dir")))
+    return ReplayTarget.from_records(spec, name, _transcript(name, options.get("data_dir")))
+
+
+def _transcript(name: str, data_dir: Any) -> Iterable[dict[str, Any]]:
+    """A dataset's published records, from whoever registered the dataset (``accord.suites``).
+
+    Through the plugin registry, not an import: targets depend on the base only.
+    """
+    from accord.errors import UnknownNameError
+    from accord.plugins import transcript_sources
+
+    sources = transcript_sources()
+    prefix = name.partition("/")[0]
+    if prefix not in sources:
+        raise UnknownNameError("recorded-response dataset", prefix, [f"{n}/..." for n in sources])
+    records: Iterable[dict[str, Any]] = sources[prefix].load()(name, data_dir)
+    return records

@@ -1,4 +1,4 @@
-"""Label every stored response of a run with one judge (``accord judge RUN``).
+"""Label every stored response of a run with one judge (``accord judge run RUN``).
 
 Idempotent: responses this judge (by ``judge_id``) already labelled are skipped, and the
 store ignores a duplicate (response, judge) pair, so an interrupted labelling resumes.
@@ -14,19 +14,25 @@ response whose item is missing from the store falls back to the messages it was 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from accord.judges._judge import Judge, JudgeInput
+from accord.aio import run_sync
+from accord.judges import Judge, JudgeInput, get_judge
 from accord.records import Message, Response
+from accord.store import ResultStore
 
 BATCH = 256
 
 
 @dataclass(frozen=True)
 class LabelSummary:
+    """What one labelling pass did (``accord judge run --json`` prints it)."""
+
+    run_id: str
+    judge_id: str
+    judge_version: str
     total: int
     skipped: int
     new: int
@@ -34,6 +40,9 @@ class LabelSummary:
     #: Labels by another version of this judge: left in place (``relabel=False``) or replaced.
     stale: int = 0
     replaced: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _input(response: Response, items: dict[tuple[str, str], tuple[Message, ...]]) -> JudgeInput:
@@ -44,20 +53,43 @@ def _input(response: Response, items: dict[tuple[str, str], tuple[Message, ...]]
     return base
 
 
-def label_run(
-    store: Any,
+Progress = Callable[[int, int], None]
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    return None
+
+
+def label(
+    store: ResultStore,
     run_id: str,
-    judge: Judge,
+    judge: Judge | str = "embedded",
     *,
     batch_size: int = BATCH,
     relabel: bool = False,
-    progress: Callable[[int, int], None] = lambda _done, _total: None,
+    progress: Progress = _no_progress,
+) -> LabelSummary:
+    """Label the run's unlabelled responses with ``judge`` (a name or a ``Judge``). Blocking;
+    works inside a running event loop too (``accord.aio.run_sync``)."""
+    return run_sync(alabel(store, run_id, judge, batch_size=batch_size, relabel=relabel, progress=progress))
+
+
+async def alabel(
+    store: ResultStore,
+    run_id: str,
+    judge: Judge | str = "embedded",
+    *,
+    batch_size: int = BATCH,
+    relabel: bool = False,
+    progress: Progress = _no_progress,
 ) -> LabelSummary:
     """Label the run's unlabelled responses; ``progress(done, total)`` after each batch.
 
     With ``relabel``, responses labelled by another version of this judge are labelled again
     and their old labels replaced; without it they are skipped and counted as ``stale``.
     """
+    if isinstance(judge, str):
+        judge = get_judge(judge)
     store.require_run(run_id)
     any_version = store.labelled_keys(run_id, judge.judge_id)
     current = store.labelled_keys(run_id, judge.judge_id, version=judge.version)
@@ -73,24 +105,30 @@ def label_run(
     skipped = total - len(todo)
     progress(skipped, total)
 
-    async def _all() -> tuple[int, int, int]:
-        new = unassessed = replaced = 0
-        try:
-            for start in range(0, len(todo), batch_size):
-                batch = todo[start : start + batch_size]
-                verdicts = await judge.judge_batch([_input(r, items) for r in batch])
-                labels = [v.to_label(r, judge.judge_id, judge.version) for r, v in zip(batch, verdicts, strict=True)]
-                is_stale = [(lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) in stale_keys for lb in labels]
-                replaced += store.replace_labels([lb for lb, st in zip(labels, is_stale) if st])
-                new += store.add_labels([lb for lb, st in zip(labels, is_stale) if not st])
-                unassessed += sum(1 for lb in labels if lb.unassessed is not None)
-                progress(skipped + start + len(batch), total)
-        finally:
-            close = getattr(judge, "aclose", None)
-            if close is not None:
-                await close()
-        return new, unassessed, replaced
-
-    new, unassessed, replaced = asyncio.run(_all())
+    new = unassessed = replaced = 0
+    try:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            verdicts = await judge.judge_batch([_input(r, items) for r in batch])
+            labels = [v.to_label(r, judge.judge_id, judge.version) for r, v in zip(batch, verdicts, strict=True)]
+            is_stale = [(lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) in stale_keys for lb in labels]
+            replaced += store.replace_labels([lb for lb, st in zip(labels, is_stale, strict=True) if st])
+            new += store.add_labels([lb for lb, st in zip(labels, is_stale, strict=True) if not st])
+            unassessed += sum(1 for lb in labels if lb.unassessed is not None)
+            progress(skipped + start + len(batch), total)
+    finally:
+        close = getattr(judge, "aclose", None)
+        if close is not None:
+            await close()
     stale = 0 if relabel else len(stale_keys)
-    return LabelSummary(total=total, skipped=skipped, new=new, unassessed=unassessed, stale=stale, replaced=replaced)
+    return LabelSummary(
+        run_id=run_id,
+        judge_id=judge.judge_id,
+        judge_version=judge.version,
+        total=total,
+        skipped=skipped,
+        new=new,
+        unassessed=unassessed,
+        stale=stale,
+        replaced=replaced,
+    )

@@ -1,9 +1,8 @@
 """Score a stored run: read its items and one judge's labels, return verdicts, persist them.
 
 This is the edge between the store and the pure ``accord.frameworks`` package (which never
-reads or writes anything): ``accord score``, ``accord demo`` and library callers use it. The
-store is duck-typed (``require_run``, ``iter_items``, ``iter_labels``, ``judges_for_run``,
-``put_artifact``), so a test can pass any object with those methods.
+reads or writes anything): ``accord score``, ``accord demo``, ``accord.evaluate`` and library
+callers use it, over any ``ResultStore``.
 
 Persisted artifacts (``store.put_artifact``):
 - kind ``verdicts``, name ``<judge_id>:<pack_id>``: one ``PackVerdict`` as JSON;
@@ -19,11 +18,15 @@ from datetime import date
 from typing import Any
 
 from accord.errors import AccordError
-from accord.frameworks import Divergence, LabelTable, PackVerdict, ResolvedPack, divergence, hazard_pack_rates, resolve, score
+from accord.store import ResultStore
+from accord.frameworks import Divergence, LabelTable, PackVerdict, ResolvedPack, divergence, hazard_pack_rates, resolve
+from accord.frameworks import score as score_packs
 
 
 @dataclass(frozen=True)
 class RunScore:
+    """One run's verdicts under each pack, with the table and divergence they came from."""
+
     run_id: str
     target: str
     judge_id: str
@@ -35,7 +38,7 @@ class RunScore:
     hazard_pack: list[dict[str, Any]]
 
 
-def pick_judge(store: Any, run_id: str, judge_id: str | None) -> tuple[str, str]:
+def pick_judge(store: ResultStore, run_id: str, judge_id: str | None) -> tuple[str, str]:
     """The judge whose labels to score: the one asked for, or the only one there is.
 
     Its labels must all come from one version of it: a verdict (and the attestation over it)
@@ -44,7 +47,7 @@ def pick_judge(store: Any, run_id: str, judge_id: str | None) -> tuple[str, str]
     judges = store.judges_for_run(run_id)
     names = [j for j, _v, _n in judges]
     if not judges:
-        raise AccordError(f"run '{run_id}' has no labels yet", fix=f"label it first: accord judge {run_id}")
+        raise AccordError(f"run '{run_id}' has no labels yet", fix=f"label it first: accord judge run {run_id}")
     if judge_id is None:
         if len(set(names)) > 1:
             raise AccordError(
@@ -68,14 +71,15 @@ def judge_version(judges: Sequence[tuple[str, str, int]], run_id: str, judge_id:
         raise AccordError(
             f"run '{run_id}' has labels from {len(versions)} versions of judge '{judge_id}' ({counts})",
             why="a verdict names one judge version; mixing them would misstate what judged the run",
-            fix=f"relabel with the installed version: accord judge {run_id} --judge {judge_id} --relabel",
+            fix=f"relabel with the installed version: accord judge run {run_id} --judge {judge_id} --relabel",
         )
     return str(versions[0][0])
 
 
 def score_run(
-    store: Any, run_id: str, pack_refs: Sequence[str] | None = None, judge_id: str | None = None, as_of: date | None = None
+    store: ResultStore, run_id: str, pack_refs: Sequence[str] | None = None, judge_id: str | None = None, as_of: date | None = None
 ) -> RunScore:
+    """Verdicts of ``run_id``'s labels under ``pack_refs`` (default: every built-in pack)."""
     run = store.require_run(run_id)
     judge, version = pick_judge(store, run_id, judge_id)
     packs = resolve(list(pack_refs) if pack_refs else None)
@@ -85,14 +89,38 @@ def score_run(
     except ValueError as exc:
         raise AccordError(f"cannot score run '{run_id}': {exc}", why="labels must refer to the run's stored items") from exc
     if not len(table):
-        raise AccordError(f"judge '{judge}' has no labels for run '{run_id}'", fix=f"accord judge {run_id} --judge {judge}")
-    target = getattr(run, "target", run_id)
-    verdicts = score(table, packs, run_id=run_id, judge_id=judge, target=target, as_of=as_of)
+        raise AccordError(f"judge '{judge}' has no labels for run '{run_id}'", fix=f"accord judge run {run_id} --judge {judge}")
+    target = target_name(run)
+    verdicts = score_packs(table, packs, run_id=run_id, judge_id=judge, target=target, as_of=as_of)
     div = divergence(table, packs)
     return RunScore(run_id, target, judge, version, packs, table, verdicts, div, hazard_pack_rates(table, packs))
 
 
-def persist(store: Any, result: RunScore) -> int:
+def score(
+    store: ResultStore,
+    run_id: str,
+    packs: Sequence[str] | None = None,
+    *,
+    judge: str | None = None,
+    as_of: date | None = None,
+    save: bool = True,
+) -> RunScore:
+    """The score job: verdicts of one run under ``packs``, stored as artifacts unless ``save=False``."""
+    result = score_run(store, run_id, packs, judge, as_of=as_of)
+    if save:
+        persist(store, result)
+    return result
+
+
+def target_name(run: Any) -> str:
+    """The readable name of a run's target: the run spec's override, else the provider's
+    display name, else the raw spec (runs stored before display names existed)."""
+    meta = getattr(run, "meta", None) or {}
+    name = meta.get("target_name")
+    return str(name) if name else str(getattr(run, "target", ""))
+
+
+def persist(store: ResultStore, result: RunScore) -> int:
     """Store the verdicts, divergence and heat map as artifacts of the run; returns how many."""
     n = 0
     for v in result.verdicts:

@@ -46,7 +46,7 @@ def _slug(text: str) -> str:
 
 def plan_demo(data_dir: str | Path | None = None) -> list[DemoRun]:
     """One run per real model: XSTest's five, and each JailbreakBench model over every attack."""
-    from accord.suites._public import jbb_artifacts, xstest_models
+    from accord.suites import jbb_artifacts, xstest_models
 
     runs = [DemoRun(f"demo-xstest-{_slug(m)}", f"replay:xstest/{m}", ("xstest",), f"xstest:{m}") for m in xstest_models(data_dir)]
     by_model: dict[str, list[str]] = {}
@@ -68,14 +68,14 @@ def run_demo(
     say: Callable[[str], None] = print,
 ) -> DemoResult:
     from accord.frameworks import deployment_matrix
-    from accord.scoring import persist, score_run
     from accord.judges import get_judge
-    from accord.judges._label import label_run
-    from accord.report import render, report_for_runs
-    from accord.runner import EngineConfig, RunPlan, execute, scan_suites
+    from accord.pipeline._label import label
+    from accord.pipeline._report import report_for_runs
+    from accord.pipeline._run import run
+    from accord.pipeline._score import score
+    from accord.pipeline._spec import EngineLimits, RunSpec
+    from accord.report import render
     from accord.store import Store
-    from accord.suites import open_suite
-    from accord.targets import load_target
 
     store = Store.open(db)
     plan = plan_demo(data_dir)
@@ -85,13 +85,10 @@ def run_demo(
     counts: dict[str, dict[str, int]] = {}
     say(f"store: {store.url}")
     for dr in plan:
-        sources = [open_suite(s, data_dir=data_dir) for s in dr.suites]
-        refs = scan_suites(sources, list(dr.suites))
-        target = load_target(dr.target, data_dir=data_dir)
-        execute(store, RunPlan(target=target, sources=sources, suites=refs, run_id=dr.run_id, config=EngineConfig(concurrency=64)))
-        labelled = label_run(store, dr.run_id, judge)
-        scored = score_run(store, dr.run_id, judge_id=judge.judge_id)
-        persist(store, scored)
+        spec = RunSpec(run_id=dr.run_id, targets=[{"spec": dr.target, "name": dr.label}], suites=list(dr.suites), engine=EngineLimits(concurrency=64))
+        run(spec, store, data_dir=data_dir)
+        labelled = label(store, dr.run_id, judge)
+        scored = score(store, dr.run_id, judge=judge.judge_id)
         verdicts[dr.label] = scored.verdicts
         c = store.response_counts(dr.run_id)
         counts[dr.run_id] = c

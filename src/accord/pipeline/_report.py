@@ -1,8 +1,7 @@
-"""Read what a report needs from the store and the judge's card (the report's only I/O).
+"""The report job: read what a report needs from the store and the judge's card, build it.
 
-Kept apart from ``_build`` so the builder stays pure and testable on records made in memory.
-The store is passed in (an ``accord.store.Store``); it is typed loosely so importing the
-report package never pulls in SQLAlchemy.
+The report package stays pure (records in, ``ReportData`` out, rendered to text); reading
+the store for it happens here, in the pipeline layer, over any ``ResultStore``.
 """
 
 from __future__ import annotations
@@ -11,13 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from accord.errors import AccordError
-from accord.report._build import RunInput, build_report
-from accord.report._model import ReportData
+from accord.report import ReportData, RunInput, build_report
+from accord.store import ResultStore
 
 PREFERRED_JUDGE = "embedded"
 
 
-def choose_judge(store: Any, run_ids: Sequence[str], requested: str | None = None) -> str:
+def choose_judge(store: ResultStore, run_ids: Sequence[str], requested: str | None = None) -> str:
     """The judge whose labels the report uses: the same one for every run.
 
     With ``requested``, every run must have labels from it. Otherwise the judge that labelled
@@ -51,9 +50,9 @@ def choose_judge(store: Any, run_ids: Sequence[str], requested: str | None = Non
     return PREFERRED_JUDGE if PREFERRED_JUDGE in common else sorted(common)[0]
 
 
-def read_run(store: Any, run_id: str, judge_id: str) -> RunInput:
+def read_run(store: ResultStore, run_id: str, judge_id: str) -> RunInput:
     """One run's record, items, ``judge_id``'s labels and response counts."""
-    from accord.scoring import judge_version
+    from accord.pipeline._score import judge_version
 
     run = store.require_run(run_id)
     judges = store.judges_for_run(run_id)
@@ -73,7 +72,7 @@ def judge_card(judge_id: str) -> dict[str, Any]:
     The embedded judge's card also records the pattern judge's figures on the same held-out
     splits, so both offline judges are covered; LLM judges and ensembles are not.
     """
-    from accord.judges._embedded import load_card
+    from accord.judges import load_card
 
     card = load_card()
     measured = card.get("agreement") or {}
@@ -83,7 +82,7 @@ def judge_card(judge_id: str) -> dict[str, Any]:
 
 
 def report_for_runs(
-    store: Any,
+    store: ResultStore,
     run_ids: Sequence[str],
     *,
     packs: Sequence[str] | None = None,

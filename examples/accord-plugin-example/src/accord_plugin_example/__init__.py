@@ -1,0 +1,1 @@
+"""An example accord plugin: the ``echo:`` target and the ``keyword-judge`` judge."""

@@ -1,0 +1,94 @@
+"""The pipeline layer: every stored-run job, as library functions over a ``ResultStore``.
+
+The CLI, the Python API (``accord.evaluate``), and later the server and the scheduler all
+call these and nothing below them, so a run started from a notebook, a terminal or an HTTP
+request is the same run. Each job has a synchronous form that also works inside a running
+event loop, and an ``a``-prefixed coroutine where the job does async work.
+
+- ``run`` / ``arun``: a ``RunSpec`` -> one stored run per target (resumable);
+- ``label`` / ``alabel``: judge a run's responses;
+- ``score``: verdicts under each pack, the floor, divergence (stored as artifacts);
+- ``report_for_runs``: the data a report renders, for several runs;
+- ``attest`` / ``verify``: sign a run's result; check a signed result offline;
+- ``evaluate`` / ``aevaluate`` / ``evaluate_all``: run, label and score in one call;
+- ``run_demo``: the main job on embedded defaults.
+
+Names are imported on first use, so ``from accord.pipeline import run`` does not load the
+report's templates or the frameworks' numpy (start-up time counts on every command).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "export_run": "accord.pipeline._stores",
+    "line_interval_s": "accord.pipeline._stores",
+    "open_store": "accord.pipeline._stores",
+    "print_start": "accord.pipeline._stores",
+    "progress_line": "accord.pipeline._stores",
+    "want_progress": "accord.pipeline._stores",
+    "AttestResult": "accord.pipeline._attest",
+    "VerifyResult": "accord.pipeline._attest",
+    "attest": "accord.pipeline._attest",
+    "verify": "accord.pipeline._attest",
+    "DemoResult": "accord.pipeline._demo",
+    "plan_demo": "accord.pipeline._demo",
+    "run_demo": "accord.pipeline._demo",
+    "Evaluation": "accord.pipeline._evaluate",
+    "aevaluate": "accord.pipeline._evaluate",
+    "evaluate": "accord.pipeline._evaluate",
+    "evaluate_all": "accord.pipeline._evaluate",
+    "FAIL_ON_LEVELS": "accord.pipeline._gate",
+    "FailOn": "accord.pipeline._gate",
+    "gate": "accord.pipeline._gate",
+    "LabelSummary": "accord.pipeline._label",
+    "alabel": "accord.pipeline._label",
+    "label": "accord.pipeline._label",
+    "choose_judge": "accord.pipeline._report",
+    "judge_card": "accord.pipeline._report",
+    "read_run": "accord.pipeline._report",
+    "report_for_runs": "accord.pipeline._report",
+    "PlannedRun": "accord.pipeline._run",
+    "arun": "accord.pipeline._run",
+    "plan_runs": "accord.pipeline._run",
+    "run": "accord.pipeline._run",
+    "stored_spec": "accord.pipeline._run",
+    "RunScore": "accord.pipeline._score",
+    "judge_version": "accord.pipeline._score",
+    "persist": "accord.pipeline._score",
+    "pick_judge": "accord.pipeline._score",
+    "score": "accord.pipeline._score",
+    "score_run": "accord.pipeline._score",
+    "target_name": "accord.pipeline._score",
+    "EngineLimits": "accord.pipeline._spec",
+    "Generation": "accord.pipeline._spec",
+    "RunSpec": "accord.pipeline._spec",
+    "TargetEntry": "accord.pipeline._spec",
+    "load_run_spec": "accord.pipeline._spec",
+    "spec_from_data": "accord.pipeline._spec",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from accord.pipeline._stores import export_run, line_interval_s, open_store, print_start, progress_line, want_progress
+    from accord.pipeline._attest import AttestResult, VerifyResult, attest, verify
+    from accord.pipeline._demo import DemoResult, plan_demo, run_demo
+    from accord.pipeline._evaluate import Evaluation, aevaluate, evaluate, evaluate_all
+    from accord.pipeline._gate import FAIL_ON_LEVELS, FailOn, gate
+    from accord.pipeline._label import LabelSummary, alabel, label
+    from accord.pipeline._report import choose_judge, judge_card, read_run, report_for_runs
+    from accord.pipeline._run import PlannedRun, arun, plan_runs, run, stored_spec
+    from accord.pipeline._score import RunScore, judge_version, persist, pick_judge, score, score_run, target_name
+    from accord.pipeline._spec import EngineLimits, Generation, RunSpec, TargetEntry, load_run_spec, spec_from_data
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'accord.pipeline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,183 @@
+"""The run job: a ``RunSpec`` in, one stored run per target out.
+
+Everything a user can get wrong (target specs, suites, column mappings, attacks, a resume
+that does not match) is checked for *every* target before the first run row is written, so
+a typo in the third target never leaves two half-made runs behind. The spec of each run is
+stored with it (artifact ``run-spec``) as soon as its row exists, so ``accord runs show RUN
+--spec`` can re-create it even if the run is killed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from accord.aio import run_sync
+from accord.errors import AccordError, UnknownNameError
+from accord.pipeline._spec import SPEC_KIND, RunSpec, TargetEntry
+from accord.runner import EngineConfig, ProgressMode, RunPlan, RunSummary, SuiteSource, execute_async, new_run_id, scan_suites
+from accord.store import ResultStore
+from accord.targets import GenParams, Target, load_target, parse_target
+
+OnStart = Callable[[str, bool], None]
+
+
+@dataclass
+class PlannedRun:
+    """One target's run, fully validated, not yet started."""
+
+    run_id: str
+    entry: TargetEntry
+    target: Target
+    target_name: str
+    plan: RunPlan
+    spec: RunSpec
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "target"
+
+
+def display_name(target: Target, entry: TargetEntry) -> str:
+    """The name shown for a target: the spec's override, else the provider's, else its spec."""
+    if entry.name:
+        return entry.name
+    for holder in (target, getattr(target, "spec", None)):
+        name = getattr(holder, "display_name", None)
+        if isinstance(name, str) and name:
+            return name
+    return entry.spec
+
+
+def _check_attacks(spec: RunSpec) -> None:
+    """Attacks are part of the spec's grammar now; the runner sends plain items only until
+    the red-team issue lands, so asking for one is refused rather than silently ignored."""
+    if not spec.attacks:
+        return
+    try:
+        from accord.plugins import attack_factories
+
+        known = sorted(attack_factories())
+    except ImportError:
+        known = []
+    unknown = [a for a in spec.attacks if a not in known]
+    if unknown:
+        raise UnknownNameError("attack", unknown[0], known)
+    raise AccordError(
+        "attacks are registered but this runner sends plain items only (variant 'none')",
+        fix="drop `attacks:` from the spec until the runner drives attack variants",
+    )
+
+
+def _open_suites(spec: RunSpec, data_dir: str | Path | None) -> list[SuiteSource]:
+    from accord.suites import open_suite
+
+    mapping = dict(spec.mapping) or None
+    return [open_suite(name, data_dir=None if data_dir is None else str(data_dir), mapping=mapping) for name in spec.suites]
+
+
+def plan_runs(
+    spec: RunSpec,
+    *,
+    data_dir: str | Path | None = None,
+    progress: ProgressMode | bool = None,
+    on_start: OnStart | None = None,
+) -> list[PlannedRun]:
+    """Validate the whole spec and build one ``RunPlan`` per target. No store is touched."""
+    _check_attacks(spec)
+    for entry in spec.targets:
+        parse_target(entry.spec)  # every spec string, before any provider is built
+    params = GenParams(**spec.generation.model_dump())
+    config = EngineConfig(
+        concurrency=spec.engine.concurrency,
+        rpm=spec.engine.rpm,
+        max_retries=spec.engine.max_retries,
+        use_cache=spec.engine.cache,
+    )
+    planned: list[PlannedRun] = []
+    names: set[str] = set()
+    for entry in spec.targets:
+        sources = _open_suites(spec, data_dir)
+        refs = scan_suites(sources, spec.suites)
+        target = _load(entry, data_dir, dict(entry.options))
+        name = display_name(target, entry)
+        if spec.run_id is None:
+            run_id = new_run_id()
+        elif len(spec.targets) == 1:
+            run_id = spec.run_id
+        else:
+            run_id = f"{spec.run_id}-{_slug(name)}"
+        if run_id in names:
+            raise AccordError(f"two targets would share run id '{run_id}'", fix="give the targets distinct `name:`s")
+        names.add(run_id)
+        plan = RunPlan(
+            target=target,
+            sources=sources,
+            suites=refs,
+            params=params,
+            epochs=spec.epochs,
+            config=config,
+            run_id=run_id,
+            progress=progress,
+            on_start=on_start,
+            meta={"target_name": name},
+        )
+        planned.append(PlannedRun(run_id, entry, target, name, plan, spec.for_target(entry, run_id)))
+    return planned
+
+
+def _load(entry: TargetEntry, data_dir: str | Path | None, options: dict[str, Any]) -> Target:
+    try:
+        return load_target(entry.spec, api_key_env=entry.api_key_env, data_dir=data_dir, **options)
+    except TypeError as exc:  # a provider that does not take an option given in the spec
+        raise AccordError(f"target {entry.spec}: {exc}", fix="check the target's `options:` (docs/targets.md)") from None
+
+
+async def arun(
+    spec: RunSpec,
+    store: ResultStore,
+    *,
+    data_dir: str | Path | None = None,
+    progress: ProgressMode | bool = None,
+    on_start: OnStart | None = None,
+) -> list[RunSummary]:
+    """Run (or resume) every target of ``spec`` in turn; one ``RunSummary`` per target."""
+    planned = plan_runs(spec, data_dir=data_dir, progress=progress, on_start=on_start)
+    results: list[RunSummary] = []
+    for p in planned:
+        p.plan.on_start = _storing_spec(store, p, on_start)
+        results.append(await execute_async(store, p.plan))
+        if results[-1].status == "interrupted":
+            break  # Ctrl-C stops the whole spec, not just this target
+    return results
+
+
+def run(
+    spec: RunSpec,
+    store: ResultStore,
+    *,
+    data_dir: str | Path | None = None,
+    progress: ProgressMode | bool = None,
+    on_start: OnStart | None = None,
+) -> list[RunSummary]:
+    """``arun`` from synchronous code; works inside a running event loop too."""
+    return run_sync(arun(spec, store, data_dir=data_dir, progress=progress, on_start=on_start))
+
+
+def _storing_spec(store: ResultStore, p: PlannedRun, then: OnStart | None) -> OnStart:
+    def on_start(run_id: str, resumed: bool) -> None:
+        store.put_artifact(run_id, SPEC_KIND, "spec", p.spec.model_dump(mode="json"))
+        if then is not None:
+            then(run_id, resumed)
+
+    return on_start
+
+
+def stored_spec(store: ResultStore, run_id: str) -> RunSpec | None:
+    """The spec a run was made from (``None`` for runs stored before specs existed)."""
+    store.require_run(run_id)
+    data = store.get_artifacts(run_id, SPEC_KIND).get("spec")
+    return RunSpec.model_validate(data) if data else None
