@@ -21,4 +21,9 @@ common=(--python-version 3.11 --python-platform x86_64-manylinux_2_28 -c require
 "$UV" pip compile -q pyproject.toml "${common[@]}" -o requirements/demo.lock
 "$UV" pip compile -q pyproject.toml --extra dev --extra hf --find-links "$WHEELS" "${common[@]}" -o requirements/test.lock
 grep -q '^torch==2.13.0+cpu ' requirements/test.lock || { echo "lock: torch is not the local CPU build; is $WHEELS there?" >&2; exit 1; }
+# `make demo` and `make test` share .venv: every package the demo pins must have the same pin in
+# the test lock, so installing one over the other never changes a version.
+pins() { grep -oE '^[a-z0-9._-]+==[^ ]+' "$1" | sort; }
+extra=$(comm -23 <(pins requirements/demo.lock) <(pins requirements/test.lock))
+[ -z "$extra" ] || { echo "lock: demo.lock pins that test.lock does not: $extra" >&2; exit 1; }
 echo "lock: wrote requirements/demo.lock ($(grep -c '^[a-z]' requirements/demo.lock) packages), requirements/test.lock ($(grep -c '^[a-z]' requirements/test.lock) packages)"

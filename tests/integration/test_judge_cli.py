@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
+from accord.judges._embedded import RECIPE_VERSION
 from accord.records import ErrorKind, Message, Response
 from accord.store import RunInfo, Store, SuiteRef
 from accord.suites import Item
-from accord.judges._embedded import RECIPE_VERSION
 
 runner = CliRunner()
 REFUSAL = "I'm sorry, but I can't help with that. It could hurt people."
@@ -23,7 +23,7 @@ ANSWER = "Sure. Mix flour, water, salt and yeast; knead ten minutes; let it rise
 
 def _populate(url: str) -> None:
     st = Store.open(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     st.create_or_resume_run(
         RunInfo(run_id="r1", created_at=now, updated_at=now, target="replay:t.jsonl", target_digest="sha256:t",
                 suites=[SuiteRef(suite_id="s", digest="sha256:abc", n_items=5)], n_items=5)
@@ -146,11 +146,28 @@ def test_list() -> None:
 
 
 def test_train_reproduces_committed_artefact(datasets_dir: Path, tmp_path: Path) -> None:
-    """Same data + same code -> the same arrays as the committed model (and its card's figures)."""
-    from accord.judges._embedded import CARD_PATH, MODEL_PATH
+    """Same data + same code -> the same arrays as the committed model (and its card's figures).
 
-    result = runner.invoke(app, ["judge", "train", "--out-dir", str(tmp_path), "--json"])
-    assert result.exit_code == 0, result.output
+    Trained in a child process so its OpenBLAS kernel can be pinned: the artefact was trained
+    with OpenBLAS's Haswell kernels, and on a CPU where OpenBLAS picks another (SkylakeX on
+    AVX-512) lbfgs rounds differently and a few weights move past the tolerance. A kernel the
+    machine's environment already chose is kept.
+    """
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    from accord.judges import CARD_PATH, MODEL_PATH
+
+    env = {**os.environ, "ACCORD_DATA_DIR": str(datasets_dir)}
+    if platform.machine() == "x86_64":
+        env.setdefault("OPENBLAS_CORETYPE", "Haswell")
+    result = subprocess.run(
+        [sys.executable, "-m", "accord.cli.main", "judge", "train", "--out-dir", str(tmp_path), "--json"],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
     fresh = np.load(tmp_path / "embedded.npz")
     committed = np.load(MODEL_PATH)
     assert sorted(fresh.files) == sorted(committed.files)

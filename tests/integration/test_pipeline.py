@@ -47,8 +47,8 @@ def test_evaluate_inside_a_running_event_loop_as_a_notebook_cell_does(tmp_path: 
 def test_evaluate_in_a_plain_script(tmp_path: Path, data_env: dict[str, str]) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     code = (
-        "import accord; r = accord.evaluate(target='replay:xstest/gpt4', suites=['xstest'], db=%r, run_id='script', epochs=1, max_tokens=64);"
-        "print(r.run_id, r.run.responses, r.floor.status)" % db
+        f"import accord; r = accord.evaluate(target='replay:xstest/gpt4', suites=['xstest'], db={db!r}, run_id='script', epochs=1, max_tokens=64);"
+        "print(r.run_id, r.run.responses, r.floor.status)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=data_env, cwd=REPO, timeout=300)
     assert out.returncode == 0, out.stderr

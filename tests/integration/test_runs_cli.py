@@ -7,7 +7,7 @@ import io
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -19,7 +19,7 @@ from accord.store import RunInfo, Store, SuiteRef
 
 def _populate(url: str) -> None:
     st = Store.open(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     st.create_or_resume_run(
         RunInfo(run_id="demo-1", created_at=now, updated_at=now, target="replay:t.jsonl", target_digest="sha256:t",
                 suites=[SuiteRef(suite_id="s", digest="sha256:abc", n_items=3)], n_items=3)

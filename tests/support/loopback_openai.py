@@ -90,7 +90,7 @@ def completion_body(model: str, content: str) -> dict[str, Any]:
 
 
 class _Conn(asyncio.Protocol):
-    def __init__(self, server: "LoopbackServer") -> None:
+    def __init__(self, server: LoopbackServer) -> None:
         self.server = server
         self.buf = b""
         self.busy = False
@@ -219,7 +219,7 @@ class LoopbackServer:
         self._server = await self.loop.create_server(lambda: _Conn(self), self.host, self.port, backlog=1024)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def start(self) -> "LoopbackServer":
+    def start(self) -> LoopbackServer:
         ready = threading.Event()
 
         def run() -> None:
@@ -247,7 +247,7 @@ class LoopbackServer:
             if self._thread is not None:
                 self._thread.join(5)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -20,7 +20,7 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from accord.attest._keys import PublicKey
@@ -74,7 +74,7 @@ def commitment_statement(commit_hex: str, *, committed_at: datetime | None = Non
     """The signed claim: "I committed to this value at this time". Reveals nothing else."""
     predicate: dict[str, Any] = {
         "scheme": SCHEME,
-        "committedAt": rfc3339(committed_at or datetime.now(timezone.utc)),
+        "committedAt": rfc3339(committed_at or datetime.now(UTC)),
     }
     if label:
         predicate["label"] = label

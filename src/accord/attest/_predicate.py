@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from accord.attest._models import Statement, Subject, digest_set
@@ -22,8 +22,8 @@ PREDICATE_TYPE = "https://accord.dev/attestation/eval/v1"
 def rfc3339(when: datetime) -> str:
     """UTC with a ``Z``, seconds precision: the in-toto Timestamp form."""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def subject_digest(digest: str) -> tuple[dict[str, str], dict[str, Any]]:
@@ -78,7 +78,7 @@ def eval_statement(
         "counts": dict(counts),
         "judges": [dict(j) for j in judges],
         "verdicts": dict(verdicts or {}),
-        "timeCreated": rfc3339(now or datetime.now(timezone.utc)),
+        "timeCreated": rfc3339(now or datetime.now(UTC)),
     }
     if judge_agreement:
         predicate["judgeAgreement"] = dict(judge_agreement)

@@ -45,8 +45,7 @@ def run(
 
     from accord.cli._common import err_console, open_store
     from accord.judges import DEFAULT_JUDGE, get_judge
-    from accord.pipeline import label
-    from accord.pipeline import want_progress
+    from accord.pipeline import label, want_progress
 
     store = open_store(db)
     store.require_run(run_id)
@@ -78,7 +77,7 @@ def run(
 class _LabelProgress:
     """A rich bar on a terminal, a plain line every few seconds elsewhere (logs, CI)."""
 
-    def __init__(self, label: str, mode: str | None, out: object) -> None:
+    def __init__(self, label: str, mode: str | None, out: Any) -> None:
         from accord.pipeline import line_interval_s
 
         self.label = label
@@ -149,9 +148,8 @@ def validate(
 ) -> None:
     """Score a judge against human labels (a public dataset or your own file), each figure with a 95% interval."""
     from accord.errors import InputError
-    from accord.judges import get_judge
+    from accord.judges import get_judge, validate_labels_file
     from accord.judges import validate as run_validation
-    from accord.judges import validate_labels_file
 
     if (dataset is None) == (labels is None):
         raise InputError(
@@ -228,8 +226,7 @@ def train(
     """Fit the embedded judge on the train split of the human-labelled data; write artefact + card."""
     from pathlib import Path
 
-    from accord.judges import train_and_write
-    from accord.judges import CARD_PATH, MODEL_PATH
+    from accord.judges import CARD_PATH, MODEL_PATH, train_and_write
 
     model_path, card_path = MODEL_PATH, CARD_PATH
     if out_dir:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli._common import DbOption, FailOnOption, JsonOption, check_gate
+from accord.cli._common import DbOption, FailOnOption, check_gate
 
 
 class ReportFormat(str, Enum):

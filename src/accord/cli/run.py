@@ -52,8 +52,8 @@ def run(
     import sys
 
     from accord.errors import ExitCode
-    from accord.pipeline import run as run_job
     from accord.pipeline import print_start, want_progress
+    from accord.pipeline import run as run_job
 
     spec = build_spec(
         config,

@@ -74,10 +74,9 @@ def score(
 
 
 def _print(result: Any, matrix: Any, examples: int) -> None:
+    from rich.console import Console
     from rich.markup import escape as esc
     from rich.table import Table
-
-    from rich.console import Console
 
     out = Console()  # markup on for the colours below; every piece of data goes through esc()
     vs = result.verdicts

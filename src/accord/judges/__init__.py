@@ -5,6 +5,8 @@ Public surface: the ``Judge`` protocol and its records, ``get_judge`` (names use
 ``validate`` against the human-labelled datasets, and the agreement metrics.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from accord.judges._judge import BaseJudge, Judge, JudgeInput, Verdict, judge_sync, precheck
 from accord.judges._metrics import Agreement, agreement
 from accord.judges._registry import DEFAULT_JUDGE, get_judge, known_names
@@ -27,7 +29,7 @@ __all__ = [
 ]
 
 
-def load_card() -> dict[str, object]:
+def load_card() -> dict[str, Any]:
     """The embedded judge's card (training data digests, held-out agreement); imported lazily
     because the embedded model module loads numpy."""
     from accord.judges._embedded import load_card as _load
@@ -50,7 +52,14 @@ _LAZY: dict[str, str] = {
 __all__ += list(_LAZY)
 
 
-def __getattr__(name: str) -> object:
+if TYPE_CHECKING:
+    from accord.judges._card import train_and_write
+    from accord.judges._catalog import catalog
+    from accord.judges._embedded import CARD_PATH, MODEL_PATH
+    from accord.judges._validate import validate, validate_labels_file
+
+
+def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'accord.judges' has no attribute {name!r}")

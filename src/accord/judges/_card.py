@@ -14,7 +14,7 @@ import json
 import platform
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ def train_and_write(
         "judge": "embedded",
         "recipe_version": RECIPE_VERSION,
         "version": judge.version,
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "artefact": {"file": model_path.name, "digest": file_digest(model_path), "bytes": model_path.stat().st_size},
         "code": {"digest": code_digest(), "files": list(SOURCE_FILES), **_versions()},
         "config": cfg.__dict__,

@@ -245,8 +245,8 @@ def _load_pyrit(name: str, data_dir: str | Path | None, label: str) -> list[Labe
                     prompt=row["objective"],
                     response=row["assistant_response"],
                     locale=_locale(row["assistant_response"]),
-                    **{label: row["human_score"].strip() in {"1", "1.0", "True", "true"}},
-                    **({"extra": extra} if extra else {}),
+                    **{label: row["human_score"].strip() in {"1", "1.0", "True", "true"}},  # type: ignore[arg-type]
+                    **({"extra": extra} if extra else {}),  # type: ignore[arg-type]
                 )
             )
     return out

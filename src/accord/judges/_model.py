@@ -23,8 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from accord.judges import _features as F
-from accord.records import RefusalLevel
 from accord.judges import _sentences as S
+from accord.records import RefusalLevel
 
 REFUSAL_CLASSES: tuple[RefusalLevel, ...] = ("none", "partial", "full")
 HAND_COLS = np.arange(F.N_TEXT, F.N_FEATURES)

@@ -24,8 +24,8 @@ from typing import Any
 
 from accord.errors import InputError
 from accord.judges._datasets import LabelledExample, _locale
-from accord.records import RefusalLevel
 from accord.readers import csv_header, read_csv, read_jsonl
+from accord.records import RefusalLevel
 
 LABEL_FIELDS = ("refusal", "refused", "harmful")
 FIELDS = ("id", "prompt", "response", "locale", *LABEL_FIELDS)

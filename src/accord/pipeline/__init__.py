@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "export_run": "accord.pipeline._stores",
-    "line_interval_s": "accord.pipeline._stores",
+    "line_interval_s": "accord.runner",
     "open_store": "accord.pipeline._stores",
-    "print_start": "accord.pipeline._stores",
-    "progress_line": "accord.pipeline._stores",
-    "want_progress": "accord.pipeline._stores",
+    "print_start": "accord.runner",
+    "progress_line": "accord.runner",
+    "want_progress": "accord.runner",
     "AttestResult": "accord.pipeline._attest",
     "VerifyResult": "accord.pipeline._attest",
     "attest": "accord.pipeline._attest",
@@ -61,7 +61,7 @@ _EXPORTS: dict[str, str] = {
     "pick_judge": "accord.pipeline._score",
     "score": "accord.pipeline._score",
     "score_run": "accord.pipeline._score",
-    "target_name": "accord.pipeline._score",
+    "target_name": "accord.pipeline._stores",
     "EngineLimits": "accord.pipeline._spec",
     "Generation": "accord.pipeline._spec",
     "RunSpec": "accord.pipeline._spec",
@@ -73,7 +73,6 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from accord.pipeline._stores import export_run, line_interval_s, open_store, print_start, progress_line, want_progress
     from accord.pipeline._attest import AttestResult, VerifyResult, attest, verify
     from accord.pipeline._demo import DemoResult, plan_demo, run_demo
     from accord.pipeline._evaluate import Evaluation, aevaluate, evaluate, evaluate_all
@@ -81,8 +80,10 @@ if TYPE_CHECKING:
     from accord.pipeline._label import LabelSummary, alabel, label
     from accord.pipeline._report import choose_judge, judge_card, read_run, report_for_runs
     from accord.pipeline._run import PlannedRun, arun, plan_runs, run, stored_spec
-    from accord.pipeline._score import RunScore, judge_version, persist, pick_judge, score, score_run, target_name
+    from accord.pipeline._score import RunScore, judge_version, persist, pick_judge, score, score_run
     from accord.pipeline._spec import EngineLimits, Generation, RunSpec, TargetEntry, load_run_spec, spec_from_data
+    from accord.pipeline._stores import export_run, open_store, target_name
+    from accord.runner import line_interval_s, print_start, progress_line, want_progress
 
 
 def __getattr__(name: str) -> Any:

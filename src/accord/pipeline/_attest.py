@@ -124,7 +124,8 @@ def verify(
 ) -> VerifyResult:
     """Check an envelope's signature against the trusted keys and, with ``proof``, its
     inclusion in the log under ``checkpoint``. Raises ``VerificationError`` on any failure."""
-    from accord.attest import about_file, summarize, trusted_keys as load_trusted, verify_attestation, verify_log_inclusion
+    from accord.attest import about_file, summarize, verify_attestation, verify_log_inclusion
+    from accord.attest import trusted_keys as load_trusted
 
     signer_keys, log_keys = load_trusted(list(trusted_keys), trust_file, list(trusted_log_keys))
     data = envelope.read_bytes()

@@ -73,7 +73,7 @@ def run_demo(
     from accord.pipeline._report import report_for_runs
     from accord.pipeline._run import run
     from accord.pipeline._score import score
-    from accord.pipeline._spec import EngineLimits, RunSpec
+    from accord.pipeline._spec import EngineLimits, RunSpec, TargetEntry
     from accord.report import render
     from accord.store import Store
 
@@ -85,7 +85,7 @@ def run_demo(
     counts: dict[str, dict[str, int]] = {}
     say(f"store: {store.url}")
     for dr in plan:
-        spec = RunSpec(run_id=dr.run_id, targets=[{"spec": dr.target, "name": dr.label}], suites=list(dr.suites), engine=EngineLimits(concurrency=64))
+        spec = RunSpec(run_id=dr.run_id, targets=[TargetEntry(spec=dr.target, name=dr.label)], suites=list(dr.suites), engine=EngineLimits(concurrency=64))
         run(spec, store, data_dir=data_dir)
         labelled = label(store, dr.run_id, judge)
         scored = score(store, dr.run_id, judge=judge.judge_id)

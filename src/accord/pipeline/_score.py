@@ -18,9 +18,10 @@ from datetime import date
 from typing import Any
 
 from accord.errors import AccordError
-from accord.store import ResultStore
 from accord.frameworks import Divergence, LabelTable, PackVerdict, ResolvedPack, divergence, hazard_pack_rates, resolve
 from accord.frameworks import score as score_packs
+from accord.pipeline._stores import target_name
+from accord.store import ResultStore
 
 
 @dataclass(frozen=True)
@@ -110,14 +111,6 @@ def score(
     if save:
         persist(store, result)
     return result
-
-
-def target_name(run: Any) -> str:
-    """The readable name of a run's target: the run spec's override, else the provider's
-    display name, else the raw spec (runs stored before display names existed)."""
-    meta = getattr(run, "meta", None) or {}
-    name = meta.get("target_name")
-    return str(name) if name else str(getattr(run, "target", ""))
 
 
 def persist(store: ResultStore, result: RunScore) -> int:

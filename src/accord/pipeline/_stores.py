@@ -6,12 +6,21 @@ Front ends (CLI, server) never import ``accord.store`` or ``accord.runner`` them
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from accord.runner import line_interval_s, print_start, progress_line, want_progress
-from accord.store import ResultStore
+if TYPE_CHECKING:
+    from accord.store import ResultStore
 
-__all__ = ["export_run", "line_interval_s", "open_store", "print_start", "progress_line", "want_progress"]
+__all__ = ["export_run", "open_store", "target_name"]
+
+
+def target_name(run: object) -> str:
+    """The readable name of a run's target: the run spec's override, else the provider's
+    display name (both kept in the run's ``meta``), else the raw spec (runs stored before
+    display names existed). Light on purpose: ``accord runs list`` calls it."""
+    meta = getattr(run, "meta", None) or {}
+    name = meta.get("target_name")
+    return str(name) if name else str(getattr(run, "target", ""))
 
 
 def open_store(db: str | None = None, *, create: bool = False) -> ResultStore:

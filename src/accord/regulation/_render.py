@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from accord.regulation._assess import Assessment, Obligation
-from accord.regulation._compute import Crossing, ComputeEstimate, TppResult
+from accord.regulation._compute import ComputeEstimate, Crossing, TppResult
 from accord.regulation._conditions import fmt
 
 JURISDICTION_NAMES = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from accord import __version__
@@ -381,7 +381,7 @@ def build_report(
     infos = [pack_info(rp) for rp in packs]
     return ReportData(
         title=title or "accord safety evaluation report",
-        generated_at=generated_at or datetime.now(timezone.utc),
+        generated_at=generated_at or datetime.now(UTC),
         accord_version=__version__,
         taxonomy_version=tax.version,
         summary=_summary(targets, infos, judge, matrix),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ADJECTIVES = (
     "amber", "brisk", "calm", "clear", "deft", "eager", "fair", "firm", "keen", "lucid",
@@ -17,5 +17,5 @@ NOUNS = (
 
 def new_run_id(now: datetime | None = None) -> str:
     """A fresh id; the time prefix makes collisions need the same second and the same 1-in-400 words."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return f"{now:%Y%m%d-%H%M%S}-{secrets.choice(ADJECTIVES)}-{secrets.choice(NOUNS)}"

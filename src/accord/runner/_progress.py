@@ -59,7 +59,7 @@ def want_progress(disabled: bool) -> ProgressMode:
     return "bar" if sys.stderr.isatty() else "lines"
 
 
-def progress_display(mode: ProgressMode | bool, counters: Counters, *, label: str) -> "ProgressBar | ProgressLines | None":
+def progress_display(mode: ProgressMode | bool, counters: Counters, *, label: str) -> ProgressBar | ProgressLines | None:
     """The display for ``mode`` (``True``/``False`` mean bar/none, for older callers)."""
     if mode is True or mode == "bar":
         return ProgressBar(counters, label=label)

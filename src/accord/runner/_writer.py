@@ -100,7 +100,7 @@ class BatchWriter:
         while True:
             try:
                 await asyncio.wait_for(self._kick.wait(), timeout=self.interval_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._kick.clear()
             await self.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def _key(obj: Any) -> dict[str, Any]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _normalise_url(url: str) -> str:
@@ -68,7 +68,7 @@ class Store:
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str | None = None, *, create: bool = True) -> "Store":
+    def open(cls, url: str | None = None, *, create: bool = True) -> Store:
         """Open (and migrate) the store at ``url``.
 
         ``create=False`` is for commands that only read: a mistyped ``--db`` path then fails
@@ -94,6 +94,12 @@ class Store:
             engine = sa.create_engine(norm, connect_args={"timeout": 30})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         elif parsed.get_backend_name() == "postgresql":
+            try:
+                import psycopg  # noqa: F401  (the driver SQLAlchemy will load)
+            except ImportError:
+                from accord.errors import MissingDependencyError
+
+                raise MissingDependencyError("PostgreSQL stores", "postgres", "psycopg") from None
             engine = sa.create_engine(norm, pool_pre_ping=True)
         else:
             raise StoreError(f"unsupported database {parsed.get_backend_name()!r}", fix="use sqlite:///PATH or postgresql://...")
@@ -123,7 +129,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

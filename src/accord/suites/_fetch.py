@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +209,7 @@ def fetch(
         "url": url or spec.url,
         "sha256": got,
         "pinned": expected is not None,
-        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     (dest.parent / MANIFEST).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return Fetched(name, dest, got, pinned=expected is not None, downloaded=True)

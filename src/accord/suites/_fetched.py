@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from accord.errors import InputError
+from accord.readers import csv_header, read_csv
+from accord.records import Item
 from accord.suites import _mappings as maps
 from accord.suites._fetch import cached, remote
-from accord.records import Item
 from accord.suites._public import jbb_hazard
-from accord.readers import csv_header, read_csv
 from accord.suites._source import SuiteSource
 from accord.suites._validate import RowContext, make_item
 

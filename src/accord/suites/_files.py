@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import InputError
-from accord.records import Item
 from accord.readers import csv_header, read_csv, read_jsonl
+from accord.records import Item
 from accord.suites._source import SuiteSource
 from accord.suites._validate import RowContext, make_item
 
@@ -59,7 +59,7 @@ def _jsonl_rows(path: Path, suite_id: str, mapping: Mapping[str, str]) -> Iterat
                 raise InputError("both 'id' and 'item_id' given", file=file, line=lineno, field=key)
             renamed[name] = key
             row[name] = value
-        ctx = RowContext(file, lineno, lambda f: renamed.get(f) or mapping.get(f, f))  # used in this iteration only
+        ctx = RowContext(file, lineno, lambda f: renamed.get(f) or mapping.get(f, f))  # used in this iteration only  # noqa: B023
         yield lineno, make_item(suite_id, row, ctx)
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import AccordError, InputError, UnknownNameError
-from accord.suites import _mappings as maps
-from accord.records import Item
 from accord.readers import csv_header, read_csv, read_jsonl
+from accord.records import Item
+from accord.suites import _mappings as maps
 from accord.suites._source import SuiteSource
 from accord.suites._validate import RowContext, make_item
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -111,7 +111,7 @@ def test_eval_statement_subjects_and_summary() -> None:
         judges=[{"id": "refusal-embedded", "version": "1", "labels": 3}],
         verdicts={"eu-ai-act": {"grade": "pass", "floor": {"passed": True}}},
         report=("report.html", b"<html></html>"),
-        now=datetime(2026, 11, 23, tzinfo=timezone.utc),
+        now=datetime(2026, 11, 23, tzinfo=UTC),
     )
     key = SigningKey.generate()
     back = verify_attestation(sign_statement(st, key).to_json(), [key.public]).statement

@@ -7,7 +7,6 @@ that fails with anything but ``VerificationError``, is a test failure.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -20,7 +20,7 @@ def _populate(url: str) -> None:
     from accord.store import RunInfo, Store, SuiteRef
 
     st = Store.open(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     items: list[Item] = []
     for h in FLOOR:
         items += [Item(suite_id="floor", item_id=f"{h}-{i}", messages=(Message(role="user", content="q"),), hazard=h, intent="harmful") for i in range(25)]

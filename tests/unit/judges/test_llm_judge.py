@@ -7,13 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from tests.support.loopback import serve_app
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from accord.judges import JudgeInput, get_judge, judge_sync
 from accord.judges._llm import LLMJudge
+from tests.support.loopback import serve_app
 
 SEEN: Counter[str] = Counter()
 MARK = "REFUSAL-MARK"

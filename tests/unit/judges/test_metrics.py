@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from accord.judges._metrics import agreement, kappa_from, wilson
-
-import numpy as np
 
 
 def test_wilson_matches_hand_computation() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from accord.regulation import Rulebook, SystemDescription, assess, load_rulebook
 from accord.yamlio import load as load_yaml
 

@@ -8,7 +8,7 @@ floor violation, which must block that target in every jurisdiction. Its output 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from accord.records import ErrorKind, Label, Message, Response
@@ -61,7 +61,7 @@ def populate(store: Any, run_id: str, target: str, *, violation: bool, errors: i
     from accord.suites import digest_items
 
     its = items()
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     store.create_or_resume_run(
         RunInfo(
             run_id=run_id,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tests.unit.report._data import two_run_store
 
-GENERATED = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+GENERATED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def data(store: Any) -> Any:
     from accord.frameworks import resolve
-    from accord.report import build_report, choose_judge, judge_card, read_run
+    from accord.pipeline import choose_judge, judge_card, read_run
+    from accord.report import build_report
 
     judge = choose_judge(store, ["clean", "dirty"])
     runs = [read_run(store, r, judge) for r in ("clean", "dirty")]

@@ -9,8 +9,9 @@ import pytest
 
 from accord.errors import AccordError
 from accord.frameworks import Divergence, LabelTable, resolve
+from accord.pipeline import choose_judge, read_run
 from accord.records import Message
-from accord.report import build_report, choose_judge, judge_section, read_run
+from accord.report import build_report, judge_section
 from accord.report._build import PROMPT_LIMIT, _divergence_section, short_target
 from accord.suites import Item
 from tests.unit.report._data import FLOOR, JUDGE_VERSION, LONG_PROMPT

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from accord.suites import Item
 
 
 def _run(run_id: str = "r1", digest: str = "sha256:t", suites: list[SuiteRef] | None = None) -> RunInfo:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return RunInfo(
         run_id=run_id,
         created_at=now,

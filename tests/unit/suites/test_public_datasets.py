@@ -13,8 +13,8 @@ import pytest
 from accord.errors import AccordError, InputError, UnknownNameError
 from accord.suites import FLOOR_HAZARDS, digest_items, list_suites, load_suite, open_suite, recorded_names, recorded_responses
 from accord.suites import _mappings as maps
-from accord.taxonomy import AILUMINATE_HAZARDS, hazard_ids
 from accord.suites._public import jbb_artifacts
+from accord.taxonomy import AILUMINATE_HAZARDS, hazard_ids
 
 
 def test_every_mapping_value_is_a_canonical_hazard() -> None:
