@@ -91,10 +91,32 @@ def _print_error(text: str) -> None:
     sys.stderr.flush()
 
 
+def _mount_plugin_command(argv: list[str]) -> None:
+    """Mount a plugin's command group when ``argv`` names a command accord does not have.
+
+    Looked up only then, so ``accord --help`` and every built-in command never pay for the
+    entry-point scan (start-up counts on every run); ``accord plugins list`` shows them all.
+    """
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if word is None or word in GROUPS or word in COMMANDS:
+        return
+    from accord.plugins import command_groups, load_object
+
+    reg = command_groups().get(word)
+    if reg is None:
+        return
+    sub = load_object(reg.app)
+    if isinstance(sub, typer.Typer):
+        app.add_typer(sub, name=reg.name, help=reg.help)
+    else:
+        app.command(name=reg.name, help=reg.help or None)(sub)
+
+
 def main() -> None:
     from accord.errors import AccordError, ExitCode
 
     try:
+        _mount_plugin_command(sys.argv[1:])
         app()
     except AccordError as exc:
         if os.environ.get("ACCORD_DEBUG"):

@@ -17,9 +17,9 @@ def list_plugins(as_json: JsonOption = False) -> None:
 
     A plugin that failed to load is listed with its error; it never stops accord.
     """
-    from accord.plugins import list_plugins as collect
+    from accord.pipeline import installed_plugins
 
-    rows = collect()
+    rows = installed_plugins()
     if as_json:
         typer.echo(json.dumps([p.to_json() for p in rows]))
         return

@@ -19,9 +19,11 @@ from accord.errors import InputError, UnknownNameError
 from accord.frameworks._schema import HazardRule, Pack
 from accord.frameworks._taxonomy import Crosswalk
 from accord.frameworks._validate import check_pack_text, raise_first
+from accord.plugins import declare_builtin
 from accord.taxonomy import load_taxonomy
 
 FLOOR_ID = "floor"
+declare_builtin("accord.frameworks._plugin", ("accord_packs",))
 
 
 def _data(name: str) -> str:
@@ -46,6 +48,11 @@ def load_crosswalk() -> Crosswalk:
             if h not in known:
                 raise InputError(f"unknown hazard '{h}' in crosswalk row {i} ({row.pack} {row.category})", file="accord/frameworks/crosswalk.yaml")
     return cw
+
+
+def packs_dir() -> Path:
+    """Where the packaged packs live (registered through ``accord_packs`` like a plugin's)."""
+    return Path(str(resources.files("accord.frameworks").joinpath("packs")))
 
 
 def builtin_pack_ids() -> tuple[str, ...]:
@@ -81,16 +88,15 @@ def load_pack(ref: str) -> Pack:
         if not path.is_file():
             raise InputError("pack file not found", file=ref, fix="give a built-in pack id or the path of a YAML pack")
         return parse_pack(path.read_text(encoding="utf-8"), str(path))
-    known = builtin_pack_ids()
-    if ref in known:
-        return _builtin(ref)
-    plugged = _plugin_packs()
+    plugged = _plugin_packs()  # the built-in packs first, then plugins'
     if ref in plugged:
         file = plugged[ref]
+        if ref in builtin_pack_ids() and file == packs_dir() / f"{ref}.yaml":
+            return _builtin(ref)
         if not file.is_file():
             raise InputError(f"the plugin pack '{ref}' names a file that does not exist", file=str(file), fix="reinstall the plugin")
         return parse_pack(file.read_text(encoding="utf-8"), str(file))
-    raise UnknownNameError("pack", ref, [*known, *plugged])
+    raise UnknownNameError("pack", ref, list(plugged))
 
 
 def load_floor() -> Pack:

@@ -23,6 +23,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
+    "installed_plugins": "accord.pipeline._plugins",
     "export_run": "accord.pipeline._stores",
     "line_interval_s": "accord.runner",
     "open_store": "accord.pipeline._stores",
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
     from accord.pipeline._evaluate import Evaluation, aevaluate, evaluate, evaluate_all
     from accord.pipeline._gate import FAIL_ON_LEVELS, FailOn, gate
     from accord.pipeline._label import LabelSummary, alabel, label
+    from accord.pipeline._plugins import installed_plugins
     from accord.pipeline._report import choose_judge, judge_card, read_run, report_for_runs
     from accord.pipeline._run import PlannedRun, arun, plan_runs, run, stored_spec
     from accord.pipeline._score import RunScore, judge_version, persist, pick_judge, score, score_run

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from accord.records import Response
+from accord.store import ResultStore
 
 T = TypeVar("T")
 
@@ -46,7 +47,7 @@ def fixed_sizes(rows: list[T], batch: int) -> Iterator[tuple[int, list[T]]]:
 class BatchWriter:
     def __init__(
         self,
-        store: Any,
+        store: ResultStore,
         run_id: str,
         *,
         batch_size: int = 200,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from accord.records import Label
-from accord.store._store import Store
+from accord.store._protocol import ResultStore
 
 CSV_FIELDS = [
     "run_id", "suite_id", "item_id", "variant_id", "epoch", "status", "output", "finish_reason",
@@ -35,7 +35,7 @@ def _label_dict(lb: Label) -> dict[str, Any]:
     }
 
 
-def iter_export_records(store: Store, run_id: str) -> Iterator[dict[str, Any]]:
+def iter_export_records(store: ResultStore, run_id: str) -> Iterator[dict[str, Any]]:
     """One dict per stored response, with ``labels`` (a list, one per judge)."""
     labels = iter(store.iter_labels(run_id))
     pending: Label | None = next(labels, None)
@@ -69,7 +69,7 @@ def iter_export_records(store: Store, run_id: str) -> Iterator[dict[str, Any]]:
         }
 
 
-def write_export(store: Store, run_id: str, fmt: str, out: TextIO) -> int:
+def write_export(store: ResultStore, run_id: str, fmt: str, out: TextIO) -> int:
     """Write the run as ``jsonl`` or ``csv`` to ``out``; return the number of records."""
     n = 0
     if fmt == "jsonl":
@@ -89,7 +89,7 @@ def write_export(store: Store, run_id: str, fmt: str, out: TextIO) -> int:
     raise ValueError(fmt)
 
 
-def export_to_string(store: Store, run_id: str, fmt: str) -> str:
+def export_to_string(store: ResultStore, run_id: str, fmt: str) -> str:
     buf = io.StringIO()
     write_export(store, run_id, fmt, buf)
     return buf.getvalue()

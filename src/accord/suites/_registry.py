@@ -26,7 +26,7 @@ BUILTIN_DESCRIPTIONS = {
     "divergence": "Contested topics on which framework packs require different behaviour, en + zh-CN",
 }
 DataDir = str | Path | None
-declare_builtin("accord.suites._plugin", ("accord_transcripts",))
+declare_builtin("accord.suites._plugin", ("accord_transcripts", "accord_suites"))
 
 
 def _datasets() -> dict[str, tuple[str, Callable[[DataDir], SuiteSource]]]:
@@ -38,6 +38,19 @@ def _datasets() -> dict[str, tuple[str, Callable[[DataDir], SuiteSource]]]:
         "xstest": ("XSTest v2: safe look-alikes and unsafe contrasts", pub.xstest_source),
         "flames": ("Flames 1k: adversarial Chinese prompts (zh-CN)", pub.flames_source),
     }
+
+
+def dataset_descriptions() -> dict[str, str]:
+    """The public-dataset loaders by name (registered through ``accord_suites``)."""
+    return {name: desc for name, (desc, _factory) in _datasets().items()}
+
+
+def dataset_source(name: str, data_dir: DataDir) -> SuiteSource:
+    return _datasets()[name][1](data_dir)
+
+
+def builtin_source(name: str) -> SuiteSource:
+    return _builtin(name)
 
 
 def builtin_names() -> list[str]:
@@ -59,11 +72,9 @@ def open_suite(spec: str, *, data_dir: DataDir = None, mapping: Mapping[str, str
     ``ACCORD_DATA_DIR`` for the public-dataset loaders.
     """
     spec = spec.strip()
-    if spec in builtin_names():
-        return _builtin(spec)
-    datasets = _datasets()
-    if spec in datasets:
-        return datasets[spec][1](data_dir)
+    registered = _plugin_suites()  # accord's own suites and datasets first, then plugins'
+    if spec in registered:
+        return _plugin_source(registered[spec], data_dir)
     if spec.startswith("jailbreakbench/"):
         from accord.suites._public import jbb_source
 
@@ -72,14 +83,9 @@ def open_suite(spec: str, *, data_dir: DataDir = None, mapping: Mapping[str, str
 
     if spec in LOADERS:
         return LOADERS[spec]()
-    plugged = _plugin_suites()
-    if spec in plugged:
-        return _plugin_source(plugged[spec], data_dir)
     if _looks_like_path(spec):
         return _file(Path(spec).expanduser(), mapping)
-    raise UnknownNameError(
-        "suite", spec, [*builtin_names(), *datasets, "jailbreakbench/<METHOD>/<MODEL>", *LOADERS, *plugged, "<file>.jsonl", "<file>.csv"]
-    )
+    raise UnknownNameError("suite", spec, [*registered, "jailbreakbench/<METHOD>/<MODEL>", *LOADERS, "<file>.jsonl", "<file>.csv"])
 
 
 def _plugin_suites() -> dict[str, SuiteRegistration]:
@@ -157,7 +163,10 @@ def list_suites(data_dir: DataDir = None) -> list[SuiteInfo]:
     for name, spec in REMOTE.items():
         fetched = cache_path(name).is_file()
         out.append(SuiteInfo(name, "fetchable", fetched, spec.description, "" if fetched else f"accord data fetch {name}"))
+    own = {*builtin_names(), *_datasets()}
     for name, reg in _plugin_suites().items():
+        if name in own:
+            continue
         present = reg.factory is not None or (reg.path is not None and Path(reg.path).is_file())
         out.append(SuiteInfo(name, "plugin", present, reg.description or "plugin suite", "" if present else f"missing file {reg.path}"))
     return out

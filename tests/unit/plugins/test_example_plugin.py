@@ -81,12 +81,22 @@ def test_a_plugin_that_fails_to_import_warns_and_the_cli_carries_on(site: Path, 
 
 
 def test_the_registry_lists_the_plugin(site: Path, tmp_path: Path) -> None:
-    code = "import json, accord.plugins as p; print(json.dumps([i.to_json() for i in p.list_plugins()]))"
-    env = {**os.environ, "PYTHONPATH": str(site)}
-    env.pop("ACCORD_NO_PLUGINS", None)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=300).stdout
     import json
 
-    rows = {r["name"]: r for r in json.loads(out)}
+    listed = _accord("plugins", "list", "--json", pythonpath=[site], cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    rows = {r["name"]: r for r in json.loads(listed.stdout)}
     assert rows["example"]["dist"] == "accord-plugin-example" and rows["example"]["version"] == "0.1.0"
-    assert rows["example"]["registers"] == {"targets": ["echo"], "judges": ["keyword-judge"]}
+    assert rows["example"]["registers"] == {"targets": ["echo"], "judges": ["keyword-judge"], "commands": ["example"]}
+    builtin = {kind: names for r in rows.values() if r["builtin"] for kind, names in r["registers"].items()}
+    assert {"openai", "replay", "http", "python"} <= set(builtin["targets"]) and "embedded" in builtin["judges"]
+
+
+def test_a_plugin_command_group_is_mounted_by_name(site: Path, tmp_path: Path) -> None:
+    import json
+
+    done = _accord("example", "words", "--json", pythonpath=[site], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["bomb"]
+    unknown = _accord("no-such-command", pythonpath=[site], cwd=tmp_path)
+    assert unknown.returncode == 2 and "No such command" in unknown.stderr

@@ -4,7 +4,7 @@ Implementations are named by import path, so loading the plugin stays cheap: the
 module (which imports ``accord.judges``) is imported only when ``--judge keyword-judge`` is used.
 """
 
-from accord.plugins import JudgeFactory, TargetProvider, hookimpl
+from accord.plugins import CommandRegistration, JudgeFactory, TargetProvider, hookimpl
 
 
 @hookimpl
@@ -15,3 +15,8 @@ def accord_targets() -> list[TargetProvider]:
 @hookimpl
 def accord_judges() -> list[JudgeFactory]:
     return [JudgeFactory("keyword-judge", "accord_plugin_example.judge:KeywordJudge", "refusal keywords, anywhere in the output")]
+
+
+@hookimpl
+def accord_commands() -> list[CommandRegistration]:
+    return [CommandRegistration("example", "accord_plugin_example.command:app", "Commands the example plugin adds.")]
