@@ -58,7 +58,16 @@ def train_and_write(
     cfg: TrainConfig = TrainConfig(),
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> dict[str, Any]:
-    """Fit on every dataset's ``train`` split, save, validate on ``test``, write the card."""
+    """Fit on every dataset's ``train`` split, save, validate on ``test``, write the card.
+
+    Training needs scikit-learn (the ``train`` extra); judging with the result does not.
+    """
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        from accord.errors import MissingDependencyError
+
+        raise MissingDependencyError("training the embedded judge", "train", "scikit-learn") from None
     from accord.judges._embedded import EmbeddedJudge
     from accord.judges._pattern import PatternJudge
     from accord.judges._validate import validate, xstest_baseline, xstest_human_agreement

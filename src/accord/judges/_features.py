@@ -1,7 +1,8 @@
 """Turn (prompt, response) pairs into the sparse feature matrix the embedded judge reads.
 
-Stateless hashing (no vocabulary to store) keeps the artefact small and independent of the
-scikit-learn version: only the IDF weights and the linear models are learned and saved, as
+Stateless hashing (no vocabulary to store; scikit-learn's HashingVectorizer scheme,
+reproduced bit for bit in ``_hashing`` so judging needs only numpy and scipy) keeps the
+artefact small and independent of the scikit-learn version: only the IDF weights and the linear models are learned and saved, as
 plain numpy arrays. Blocks, each hashed into its own slice:
 
 - response words (1-2 grams, whole text): what was said;
@@ -24,11 +25,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
+from accord.judges._hashing import NgramHasher
 from accord.judges._phrases import HEDGE_RE, REFUSAL_RE, gloss, normalise
 
 HEAD_CHARS = 500
@@ -60,16 +62,10 @@ HAND_FEATURES = (
 )
 
 
-def _vec(analyzer: str, ngram: tuple[int, int], n: int) -> HashingVectorizer:
-    return HashingVectorizer(
-        analyzer=analyzer,
-        ngram_range=ngram,
-        n_features=n,
-        alternate_sign=False,
-        norm=None,
-        lowercase=False,  # inputs are normalised once, up front
-        dtype=np.float32,
-    )
+def _vec(analyzer: Literal["word", "char_wb"], ngram: tuple[int, int], n: int) -> NgramHasher:
+    """scikit-learn's HashingVectorizer (no sign flip, no norm, no lower-casing: inputs are
+    normalised once, up front), reproduced in numpy so judging needs no scikit-learn."""
+    return NgramHasher(analyzer, ngram, n)
 
 
 _RESP_WORD = _vec("word", (1, 2), N_HASH)

@@ -13,17 +13,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from accord.judges._features import _SENT
+from accord.judges._hashing import NgramHasher
 from accord.judges._phrases import gloss, normalise
 
 MAX_SENTENCES = 24
 SENT_HASH = 2**18
 AGGREGATES = ("max", "mean", "first", "last", "share_refusing", "helping_after_refusal", "refusing_in_first3")
-_VEC = HashingVectorizer(
-    analyzer="word", ngram_range=(1, 2), n_features=SENT_HASH, alternate_sign=False, norm="l2", lowercase=False, dtype=np.float32
-)
+_VEC = NgramHasher("word", (1, 2), SENT_HASH, norm="l2")  # HashingVectorizer's scheme, in numpy
 
 
 def split(responses: Sequence[str]) -> tuple[list[str], np.ndarray]:
