@@ -136,7 +136,7 @@ class NgramHasher:
         column = np.abs(hashed) % self.n_features
         column[minimum] = (2147483647 - (self.n_features - 1)) % self.n_features
         indices = column[np.asarray(cols, dtype=np.int64)] if cols else np.zeros(0, dtype=np.int64)
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(np.asarray(indptr, dtype=np.int64)))
+        rows = np.repeat(np.arange(len(docs), dtype=np.int64), np.diff(np.asarray(indptr, dtype=np.int64)).astype(np.int64))
         matrix = sp.csr_matrix(
             (np.ones(len(indices), dtype=np.float32), (rows, indices)), shape=(len(docs), self.n_features), dtype=np.float32
         )
