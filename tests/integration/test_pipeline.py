@@ -164,4 +164,4 @@ def test_run_names_collide_no_more_with_judge_commands(tmp_path: Path, sqlite_ur
         assert res.returncode == 0, res.stderr
         assert json.loads(res.stdout)["new"] == 2
     bare = run_accord("judge", "train", "--db", sqlite_url)
-    assert bare.returncode == ExitCode.BAD_INPUT  # train takes no --db: a usage error, nothing written
+    assert bare.returncode == ExitCode.BAD_INPUT  # train needs --out-dir and takes no --db: a usage error, nothing written

@@ -217,24 +217,29 @@ def list_judges(as_json: JsonOption = False) -> None:
 
 @app.command("train")
 def train(
-    data_dir: DataDirOption = None,
     out_dir: Annotated[
-        str | None, typer.Option("--out-dir", help="Where to write embedded.npz and its card (default: the package's models/).")
-    ] = None,
+        str,
+        typer.Option(
+            "--out-dir",
+            help="Directory for embedded.npz and its card (required: nothing is written into the installed package; "
+            "maintainers refresh the committed artefact with --out-dir src/accord/judges/models).",
+        ),
+    ],
+    data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fit the embedded judge on the train split of the human-labelled data; write artefact + card."""
     from pathlib import Path
 
+    from accord.cli._common import err_console
     from accord.judges import CARD_PATH, MODEL_PATH, train_and_write
 
-    model_path, card_path = MODEL_PATH, CARD_PATH
-    if out_dir:
-        base = Path(out_dir)
-        base.mkdir(parents=True, exist_ok=True)
-        model_path, card_path = base / MODEL_PATH.name, base / CARD_PATH.name
+    base = Path(out_dir)
+    base.mkdir(parents=True, exist_ok=True)
+    model_path, card_path = base / MODEL_PATH.name, base / CARD_PATH.name
     out = console()
-    card = train_and_write(data_dir, model_path, card_path, progress=lambda m: out.print(f"[dim]{m}[/]"))
+    note = err_console()
+    card = train_and_write(data_dir, model_path, card_path, progress=lambda m: note.print(m, style="dim", markup=False))
     if as_json:
         typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
         return
