@@ -8,9 +8,24 @@ missing optional dependency) is an ``AccordError``: it says *what* happened, *wh
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from enum import IntEnum
 from pathlib import Path
+
+#: Characters of an offending value an error message shows (a crafted file can hold huge ones).
+GOT_CHARS = 80
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, GOT_CHARS, GOT_CHARS, GOT_CHARS
+
+
+def brief(value: object, limit: int = GOT_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters with an ellipsis, in bounded time and memory."""
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int past Python's digit limit cannot even be printed
+        text = f"<{type(value).__name__} too large to show>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ExitCode(IntEnum):
@@ -78,11 +93,11 @@ class InputError(AccordError, ValueError):
         elif line is not None:
             where.append(f"line {line}")
         if field:
-            where.append(f"field '{field}'")
+            where.append(f"field '{field if len(field) <= 200 else field[:199] + '…'}'")  # a crafted key can be huge
         prefix = (", ".join(where) + ": ") if where else ""
         why = None
         if expected is not None:
-            why = f"expected {expected}" + (f", got {got!r}" if got is not None else "")
+            why = f"expected {expected}" + (f", got {brief(got)}" if got is not None else "")
         super().__init__(prefix + message, why=why, fix=fix)
 
 

@@ -6,12 +6,20 @@ middle of a file. Undecodable bytes are carried as lone surrogates (``surrogatee
 long enough to find the field that holds them, then reported. Nothing is held beyond the
 current record: suites of 100k+ rows stream in constant memory. Shared by the suite loaders and
 the judges' user-labels reader, so both report bad input the same way.
+
+Every JSON value goes through ``loads_json``, which refuses what ``json.loads`` lets through or
+crashes on: a key given twice in one object (the second would silently win), nesting deeper
+than ``MAX_JSON_DEPTH`` (deeper input would exhaust the recursion limit here or downstream),
+and lone UTF-16 surrogates written as escapes (``"\\ud800"``: not text, and no canonical JSON
+or UTF-8 encoder can write them back). ``read_text`` reads a whole text file (YAML packs and
+system descriptions) and reports bytes that are not UTF-8 with their line.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,30 +29,106 @@ from accord.errors import InputError
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long prompts (jailbreak templates) exceed 128 KiB
 
+#: Deepest nesting of arrays and objects a JSON value may have (records are 2-3 levels deep).
+MAX_JSON_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how a lone surrogate gets into JSON text
+
 
 def has_surrogates(value: str) -> bool:
     """True if ``value`` carries bytes that were not valid UTF-8 (decoded with surrogateescape)."""
     return any("\udc80" <= ch <= "\udcff" for ch in value)
 
 
-def _bad_field(obj: Any, path: str = "") -> str | None:
-    """The first field (dotted path) of a decoded JSON value that holds non-UTF-8 bytes."""
-    if isinstance(obj, str):
-        return path or "(value)" if has_surrogates(obj) else None
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            here = f"{path}.{key}" if path else str(key)
-            if has_surrogates(str(key)):
-                return here
-            found = _bad_field(value, here)
-            if found:
-                return found
-    if isinstance(obj, list):
-        for i, value in enumerate(obj):
-            found = _bad_field(value, f"{path}[{i}]")
-            if found:
-                return found
+def has_lone_surrogates(value: str) -> bool:
+    """True if ``value`` holds a UTF-16 surrogate (U+D800-U+DFFF): never valid text."""
+    return _SURROGATE.search(value) is not None
+
+
+def _bad_field(obj: Any, path: str = "", test: Any = has_surrogates) -> str | None:
+    """The first field (dotted path) of a decoded JSON value with a string that fails ``test``.
+
+    Iterative, so it is safe on any depth ``loads_json`` lets through.
+    """
+    stack: list[tuple[Any, str]] = [(obj, path)]
+    while stack:
+        value, here = stack.pop()
+        if isinstance(value, str):
+            if test(value):
+                return here or "(value)"
+        elif isinstance(value, dict):
+            children = []
+            for key, child in value.items():
+                where = f"{here}.{key}" if here else str(key)
+                if test(str(key)):
+                    return where
+                children.append((child, where))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend(reversed([(child, f"{here}[{i}]") for i, child in enumerate(value)]))
     return None
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _too_deep(obj: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def loads_json(
+    text: str, *, file: str | Path | None, line: int | None, field: str | None = None, expected: str = "one JSON object per line"
+) -> Any:
+    """``json.loads`` that refuses duplicate keys, deep nesting and lone surrogates (``InputError``).
+
+    ``field`` names where the JSON came from when it is one cell or field of a larger record
+    (a CSV ``messages`` cell); the field of a lone surrogate is reported below it.
+    """
+    try:
+        obj = json.loads(text, object_pairs_hook=_pairs)
+    except _DuplicateKey as exc:
+        key = exc.key.encode("utf-8", "backslashreplace").decode("utf-8") if has_lone_surrogates(exc.key) else exc.key
+        raise InputError(
+            f"key '{key}' given twice in one object", file=file, line=line, field=f"{field}.{key}" if field else key,
+            expected="each key once (the second would silently replace the first)",
+        ) from None  # fmt: skip
+    except RecursionError:
+        raise _deep(file, line, field) from None
+    except ValueError as exc:
+        raise InputError(f"not valid JSON ({exc})", file=file, line=line, field=field, expected=expected) from None
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _too_deep(obj):
+        raise _deep(file, line, field)
+    if _SURROGATE_ESCAPE.search(text):
+        bad = _bad_field(obj, field or "", has_lone_surrogates)
+        if bad is not None:
+            raise InputError(
+                "a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair) is not text",
+                file=file, line=line, field=bad, expected="text (astral characters as a surrogate pair or as UTF-8)",
+            )  # fmt: skip
+    return obj
+
+
+def _deep(file: str | Path | None, line: int | None, field: str | None) -> InputError:
+    return InputError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", file=file, line=line, field=field, expected="a flat record")
 
 
 def _not_utf8(file: str, line: int, field: str | None) -> InputError:
@@ -58,8 +142,36 @@ def _not_utf8(file: str, line: int, field: str | None) -> InputError:
     )
 
 
+def not_utf8_at(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """(1-based line, message) for the first byte of ``data`` that is not UTF-8."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return line, f"not UTF-8: byte {data[exc.start]:#04x} at column {column}"
+
+
+def decode_text(data: bytes, file: str | Path | None) -> str:
+    """UTF-8 bytes as text (a leading BOM dropped); other bytes are an ``InputError`` at their line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, message = not_utf8_at(data, exc)
+        raise InputError(
+            message, file=file, line=line, expected="UTF-8 text", fix="re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def read_text(path: Path) -> str:
+    """A whole UTF-8 text file (YAML packs, system descriptions); see ``decode_text``."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", file=path) from None
+    return decode_text(data, path)
+
+
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-blank line of a JSONL file."""
+    """Yield (line number, object) for each non-blank line of a JSONL file (see ``loads_json``)."""
     file = str(path)
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -73,16 +185,13 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 bad = True
             if lineno == 1:
                 text = text.removeprefix("\ufeff")
-            try:
-                obj = json.loads(text)
-            except ValueError as exc:
-                if bad:
-                    raise _not_utf8(file, lineno, None) from None
-                raise InputError(
-                    f"not valid JSON ({exc})", file=file, line=lineno, expected="one JSON object per line"
-                ) from None
             if bad:
+                try:
+                    obj = json.loads(text)
+                except (ValueError, RecursionError):
+                    raise _not_utf8(file, lineno, None) from None
                 raise _not_utf8(file, lineno, _bad_field(obj))
+            obj = loads_json(text, file=file, line=lineno)
             if not isinstance(obj, dict):
                 raise InputError(
                     "each line must be a JSON object",
@@ -139,6 +248,22 @@ def read_csv(path: Path, *, skip_comments: bool = False) -> Iterator[tuple[int, 
         yield lineno, record
 
 
+def _checked_rows(reader: Iterator[list[str]], file: str, lines: _Lines) -> Iterator[list[str]]:
+    """The reader's rows; its own complaints (a lone CR in an unquoted value) as ``InputError``."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if lines.bad:
+                raise _not_utf8(file, lines.bad[0], None) from None
+            raise InputError(
+                f"not valid CSV ({exc})", file=file, line=lines.lineno, expected="comma-separated values, CR only in quoted values"
+            ) from None
+        yield row
+
+
 def _csv_rows(path: Path, skip_comments: bool) -> Iterator[tuple[int, list[str]]]:
     """Yield (line, header) first, then (start line, values) for each record, checking bytes."""
     file = str(path)
@@ -150,7 +275,7 @@ def _csv_rows(path: Path, skip_comments: bool) -> Iterator[tuple[int, list[str]]
         header: list[str] | None = None
         header_line = 0
         end = 0
-        for row in csv.reader(source):
+        for row in _checked_rows(csv.reader(source), file, lines):
             start, end = end + 1, lines.lineno
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue

@@ -7,10 +7,17 @@ rulebooks, system descriptions, run specs) goes through here, so they all parse 
 - **Floats as in YAML 1.2**: PyYAML follows YAML 1.1, where ``1e25`` and ``1.0e25`` are
   *strings* (the exponent needs a sign). Thresholds like ``1.0e25`` are everywhere in our
   data and in users' system descriptions, so ``1e25`` reads as a float here.
-- **Bounded**: a document over ``MAX_BYTES``, nested deeper than ``MAX_DEPTH`` or using more
-  than ``MAX_ALIASES`` aliases is refused with a ``YAMLLimitError`` (a ``yaml.YAMLError``,
-  so callers that already catch parse errors report it the same way) before it can cost
-  memory or recursion. Real documents are a few dozen KiB and a handful of levels deep.
+- **Bounded**: a document over ``MAX_BYTES``, nested deeper than ``MAX_DEPTH``, using more
+  than ``MAX_ALIASES`` aliases, whose aliases expand it past ``MAX_NODES`` nodes (a "billion
+  laughs" bomb of 1 KB expands to 10⁹ strings) or with an alias to itself is refused with a
+  ``YAMLLimitError`` (a ``yaml.YAMLError``, so callers that already catch parse errors report
+  it the same way) before it can cost memory, time or recursion. Real documents are a few
+  dozen KiB and a handful of levels deep. So is a lone UTF-16 surrogate written as an escape
+  (``"\\ud800"``): it is not text, and nothing downstream could print or store it.
+- **Never a bare exception**: a scalar Python cannot build (an integer past the interpreter's
+  digit limit) is a ``YAMLError`` at its line; a timestamp that is not a real date
+  (``2026-13-45``, ``2026-02-30``) stays text, so a date field reports it at its line and a text
+  field keeps it as written.
 - **Positions**: ``locate(root, path)`` maps a field path (as pydantic reports it) to the
   1-based line a user would look at; ``error_line(exc)`` does the same for a parse error.
 
@@ -28,6 +35,8 @@ import yaml  # type: ignore[import-untyped,unused-ignore]
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIASES = 256
+MAX_NODES = 100_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _FLOAT = re.compile(
     r"""^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+
@@ -63,9 +72,85 @@ class Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark  # type: ignore[no-untyped-call,unused-ignore]
                 raise YAMLLimitError(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=mark)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+            try:  # "\\ud83d\\ude00": a pair written as two escapes is one character
+                node.value = node.value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+            except UnicodeDecodeError:
+                raise YAMLLimitError(
+                    problem="a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair) is not text",
+                    problem_mark=node.start_mark,
+                ) from None
+        return node
+
+    def get_single_node(self) -> Any:
+        root = super().get_single_node()
+        if root is not None and self._aliases:
+            _check_expansion(root)
+        return root
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, RecursionError) as exc:
+            if isinstance(exc, yaml.YAMLError):
+                raise
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read this value ({type(exc).__name__}: {str(exc)[:80]})", node.start_mark
+            ) from None
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        """A date or time; text when it only looks like one (``2026-13-45`` is not a date)."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+
+
+def _check_expansion(root: Any) -> None:
+    """Refuse a node graph whose aliases expand past ``MAX_NODES`` or ``MAX_DEPTH``, or refer to themselves.
+
+    Sizes are memoised per node, so the check costs one visit per distinct node however far
+    the aliases would expand; a node met again while still open is a cycle (``&a [*a]``).
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            children = _children(node)
+            total = 1 + sum(size[id(c)] for c in children)
+            if total > MAX_NODES:
+                raise YAMLLimitError(problem=f"aliases expand the document past {MAX_NODES:,} nodes", problem_mark=node.start_mark)
+            levels = 1 + max((depth[id(c)] for c in children), default=0)
+            if levels > MAX_DEPTH:
+                raise YAMLLimitError(problem=f"aliases nest the document deeper than {MAX_DEPTH} levels", problem_mark=node.start_mark)
+            size[key], depth[key] = total, levels
+            open_.discard(key)
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise YAMLLimitError(problem="an alias refers to a node that contains it", problem_mark=node.start_mark)
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
 Loader.yaml_implicit_resolvers = {k: list(v) for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
@@ -148,6 +233,7 @@ __all__ = [
     "MAX_ALIASES",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_NODES",
     "Loader",
     "YAMLError",
     "YAMLLimitError",

@@ -81,7 +81,7 @@ def test_validate_reports_every_file_even_unreadable_ones(tmp_path: Path) -> Non
     wrong.write_text("name: x\nroles: [provider]\norganisation: {sme: maybe}\n")
     res = runner.invoke(app, ["assess", "validate", str(binary), str(tmp_path / "absent.yaml"), str(empty), str(wrong)])
     assert res.exit_code == ExitCode.CHECK_FAILED
-    assert f"{binary}: not a text file" in res.output and "absent.yaml: system description not found" in res.output
+    assert f"{binary}:1: not UTF-8: byte 0xff" in res.output and "absent.yaml: system description not found" in res.output
     assert "the file is empty" in res.output
     assert f"{wrong}:3: field 'organisation.sme'" in res.output and "expected true or false, got 'maybe'" in res.output
 

@@ -328,3 +328,120 @@ def test_checkpoint_verifies_with_the_keys_that_keys_show_prints(tmp_path: Path)
     wrong = run(*base, "--trusted-log-key", vkey, ok=False)  # the attestation line is named "accord", not the origin
     assert isinstance(wrong.exception, VerificationError)
     assert log_vkey in wrong.exception.diagnostics()
+
+
+def _accord(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "accord.cli.main", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_a_traversal_run_id_is_refused_and_attest_writes_nothing_outside(stored_run: str, tmp_path: Path) -> None:
+    """Finding 11: `--run-id ../../x` is bad input at `accord run`; `accord attest ../../x` is
+    refused before anything is written, even for a run stored under that id by an older accord."""
+    import sqlite3
+
+    run("keys", "init")
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    refused = _accord("run", "--run-id", "../../x", "--target", "replay:answers.jsonl", "--suite", "demo", "--db", stored_run, cwd=work)
+    assert refused.returncode == ExitCode.BAD_INPUT, refused.stderr
+    assert "run id" in refused.stderr.replace("run_id", "run id") and "Traceback" not in refused.stderr
+    # A store written before run ids were validated may hold such a run: attest still refuses it.
+    db = sqlite3.connect(stored_run.removeprefix("sqlite:///"))
+    with db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        for table in tables:
+            if "run_id" in [c[1] for c in db.execute(f"pragma table_info({table})")]:
+                db.execute(f"update {table} set run_id = '../../x' where run_id = 'run-attest-1'")  # noqa: S608 - test tables
+    db.close()
+    before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    for args in (("attest", "../../x"), ("attest", "../../x", "--log", "--log-dir", str(tmp_path / "log"))):
+        result = _accord(*args, "--db", stored_run, cwd=work)
+        assert result.returncode == ExitCode.BAD_INPUT, result.stderr
+        assert "run id" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == before
+    assert not list(tmp_path.rglob("*.intoto.json"))
+
+
+def test_the_default_attestation_name_is_a_plain_file_name() -> None:
+    from accord.cli.attest import default_output
+    from accord.errors import InputError
+
+    assert default_output("run-1.a_b") == Path("run-1.a_b.intoto.json")
+    for bad in ("../../x", "a/b", "a\\b", ".hidden", "x\0y"):
+        with pytest.raises(InputError):
+            default_output(bad)
+
+
+def _logged(tmp_path: Path, n: int = 8) -> tuple[Path, list[Path]]:
+    """A log of ``n`` small files, signed at its full size."""
+    run("keys", "init")
+    logdir = tmp_path / "log"
+    files = []
+    for i in range(n):
+        f = tmp_path / f"entry-{i}.txt"
+        f.write_text(f"entry {i}\n")
+        files.append(f)
+    run("log", "append", *map(str, files[: n // 2]), "--log-dir", str(logdir), "--origin", "test.example/log")
+    return logdir, files
+
+
+def test_a_log_rolled_back_below_its_signed_checkpoint_is_refused(tmp_path: Path) -> None:
+    """Finding 9: an older state.json (or cut entries) below the newest signed checkpoint fails
+    `log audit` (exit 1), and `log append` refuses instead of truncating covered entries."""
+    logdir, files = _logged(tmp_path)
+    old_state = (logdir / "state.json").read_bytes()
+    old_files = {name: (logdir / name).read_bytes() for name in ("entries.bin", "entries.idx", "tree.bin")}
+    run("log", "append", *map(str, files[4:]), "--log-dir", str(logdir))
+    run("log", "checkpoint", "--log-dir", str(logdir))
+    good_state = (logdir / "state.json").read_bytes()
+    sizes = {name: (logdir / name).stat().st_size for name in old_files}
+    (logdir / "state.json").write_bytes(old_state)  # the rollback
+
+    audit = _accord("log", "audit", "--log-dir", str(logdir), cwd=tmp_path)
+    assert audit.returncode == ExitCode.CHECK_FAILED, audit.stdout + audit.stderr
+    assert "rolled back" in audit.stderr and "Traceback" not in audit.stderr
+    extra = tmp_path / "extra.txt"
+    extra.write_text("late\n")
+    append = _accord("log", "append", str(extra), "--log-dir", str(logdir), cwd=tmp_path)
+    assert append.returncode != 0 and "rolled back" in append.stderr and "signed a checkpoint of 8" in append.stderr
+    assert {name: (logdir / name).stat().st_size for name in old_files} == sizes  # nothing truncated
+    # The same for a log signed before checkpoint.latest existed: the signed note alone is the floor.
+    (logdir / "checkpoint.latest").unlink()
+    assert _accord("log", "audit", "--log-dir", str(logdir), cwd=tmp_path).returncode == ExitCode.CHECK_FAILED
+    assert _accord("log", "append", str(extra), "--log-dir", str(logdir), cwd=tmp_path).returncode != 0
+    # Entries cut back to match the old state: still below the signed size.
+    for name, data in old_files.items():
+        (logdir / name).write_bytes(data)
+    assert _accord("log", "audit", "--log-dir", str(logdir), cwd=tmp_path).returncode == ExitCode.CHECK_FAILED
+    assert _accord("log", "append", str(extra), "--log-dir", str(logdir), cwd=tmp_path).returncode != 0
+    assert (logdir / "entries.bin").read_bytes() == old_files["entries.bin"]
+    (logdir / "state.json").write_bytes(good_state)
+    assert _accord("log", "audit", "--log-dir", str(logdir), cwd=tmp_path).returncode == ExitCode.CHECK_FAILED  # entries gone
+
+
+def test_log_get_and_prove_verify_what_they_return(tmp_path: Path) -> None:
+    """Finding 9: `log get` never returns tampered bytes; `log prove` on a damaged tree is an
+    error, not a proof that fails verification later."""
+    logdir, files = _logged(tmp_path)
+    run("log", "append", *map(str, files[4:]), "--log-dir", str(logdir))
+    run("log", "checkpoint", "--log-dir", str(logdir))
+    ok = _accord("log", "get", "3", "--log-dir", str(logdir), cwd=tmp_path)
+    assert ok.returncode == 0 and ok.stdout == "entry 3\n"
+    entries = logdir / "entries.bin"
+    data = entries.read_bytes()
+    entries.write_bytes(data.replace(b"entry 3\n", b"entry X\n"))
+    bad = _accord("log", "get", "3", "--log-dir", str(logdir), cwd=tmp_path)
+    assert bad.returncode == ExitCode.CHECK_FAILED and "entry X" not in bad.stdout and "leaf hash" in bad.stderr
+    entries.write_bytes(data)
+
+    from accord.attest._log import node_position
+
+    tree = logdir / "tree.bin"
+    nodes = bytearray(tree.read_bytes())
+    nodes[node_position(0, 1) * 32] ^= 1  # leaf 1: a sibling on entry 0's path, not part of the root's inputs
+    tree.write_bytes(bytes(nodes))
+    proof = _accord("log", "prove", "0", "--log-dir", str(logdir), "-o", str(tmp_path / "proof.json"), cwd=tmp_path)
+    assert proof.returncode == ExitCode.CHECK_FAILED and "damaged" in proof.stderr, proof.stderr
+    assert not (tmp_path / "proof.json").exists()
+    printed = _accord("log", "prove", "0", "--log-dir", str(logdir), cwd=tmp_path)
+    assert printed.returncode == ExitCode.CHECK_FAILED and printed.stdout == ""

@@ -140,3 +140,103 @@ def test_csv_suite_with_a_column_mapping(tmp_path: Path, sqlite_url: str) -> Non
     assert last_json(res.stdout)["responses"] == 2 and last_json(res.stdout)["errors"] == 0
     bad = run_accord("run", "-t", f"replay:{replay}", "-s", str(csv), "--map", "prompt", "--db", sqlite_url)
     assert bad.returncode == 2 and "--map" in bad.stderr
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_wrong_model_exits_3_and_prints_the_servers_message_once(tmp_path: Path, sqlite_url: str) -> None:
+    """Issue 12 finding 14: a run whose items all failed exits 3 and says why, with counts."""
+    suite = write_suite(tmp_path / "s.jsonl", 12)
+    with LoopbackServer(models=("m",)) as srv:
+        res = run_accord("run", "-t", f"openai:{srv.url}#x", "-s", str(suite), "--db", sqlite_url, "--run-id", "wrong", "--no-progress")
+    assert res.returncode == 3, res.stderr
+    lines = [line for line in res.stderr.splitlines() if "model 'x' not found" in line]
+    assert len(lines) == 1, res.stderr  # one distinct message, not one line per item
+    assert lines[0].strip().startswith("12 x client_error:"), lines
+    assert "incomplete: wrong" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_small_suite_against_a_dead_server_stores_no_errors(tmp_path: Path, sqlite_url: str) -> None:
+    """Issue 12 finding 14: with fewer than 10 items, connection errors are not stored as final."""
+    suite = write_suite(tmp_path / "s.jsonl", 3)
+    port = _closed_port()
+    args = ("run", "-t", f"openai:http://127.0.0.1:{port}/v1#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "small")
+    res = run_accord(*args, "--max-retries", "1", "--no-progress")
+    assert res.returncode == 3, res.stderr
+    assert "could not be reached" in res.stderr and "Traceback" not in res.stderr
+    assert count_rows(sqlite_url, "SELECT count(*) FROM responses") == 0
+    with LoopbackServer(port=port):  # the server is up now: resuming sends the same items again
+        ok = run_accord(*args, "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert (last_json(ok.stdout)["responses"], last_json(ok.stdout)["errors"]) == (3, 0)
+
+
+def test_retry_errors_resends_stored_errors_and_keeps_the_old_attempts(tmp_path: Path, sqlite_url: str) -> None:
+    """Issue 12 finding 12: after an outage, `--retry-errors` turns the stored errors into answers."""
+    flaky = {i: f"question q{i} [[flaky]]" for i in (5, 6, 7, 11)}
+    suite = write_suite(tmp_path / "s.jsonl", 20, extra=flaky)
+    with LoopbackServer(flaky_down=True) as srv:
+        args = ("run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "outage", "--concurrency", "2", "--max-retries", "0")
+        first = run_accord(*args, "--json")
+        assert first.returncode == 0, first.stderr
+        assert (last_json(first.stdout)["responses"], last_json(first.stdout)["errors"]) == (20, 4)
+        sent = srv.stats.requests
+        plain = run_accord(*args, "--json")  # a plain resume: the errors count as done, as before
+        assert plain.returncode == 0 and srv.stats.requests == sent
+        assert last_json(plain.stdout)["errors"] == 4
+        srv.config.flaky_down = False  # the outage is over
+        again = run_accord(*args, "--retry-errors", "--json")
+        assert again.returncode == 0, again.stderr
+        assert srv.stats.requests == sent + 4  # only the errored items went out again
+    out = last_json(again.stdout)
+    assert (out["responses"], out["errors"], out["retried_errors"]) == (20, 0, 4)
+    with Store.open(sqlite_url) as store:
+        rows = {r.item_id: r for r in store.iter_responses("outage")}
+        attempts = list(store.iter_attempts("outage"))  # type: ignore[attr-defined]
+    assert all(r.error_kind is None and r.output for r in rows.values())
+    assert rows["q5"].output == "echo: question q5 [[flaky]]"
+    assert sorted(a["item_id"] for a in attempts) == ["q11", "q5", "q6", "q7"]
+    assert all(a["error_kind"] is not None for a in attempts)
+
+
+def test_concurrency_adapts_to_a_server_that_serves_one_request_at_a_time(tmp_path: Path, sqlite_url: str) -> None:
+    """Issue 12 finding 14: `--concurrency 64` against a one-slot server (llama.cpp-like).
+
+    Each request takes 0.5 s and the time-out is 1 s, so with 64 in flight nearly every
+    request times out in the queue. The adaptive limit brings it down to what the server
+    serves, the run completes, and a hint names a concurrency that fits.
+    """
+    n = 20
+    suite = write_suite(tmp_path / "s.jsonl", n)
+    with LoopbackServer(serial=True, latency_ms=500) as srv:
+        res = run_accord(
+            "run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", sqlite_url, "--run-id", "slot",
+            "--concurrency", "64", "--timeout", "1", "--no-progress", "--json",
+        )  # fmt: skip
+    out = last_json(res.stdout)
+    assert out["responses"] == n
+    assert out["errors"] <= n // 5, res.stderr  # without adapting, about half time out 6 times
+    hints = [line for line in res.stderr.splitlines() if line.startswith("hint: ")]
+    assert len(hints) == 1 and "timeout" in hints[0] and "try --concurrency " in hints[0], res.stderr
+    suggested = int(hints[0].rsplit("try --concurrency ", 1)[1].split()[0])
+    assert 1 <= suggested <= 4
+    assert out["in_flight_limit"] is not None and out["in_flight_limit"] < 64
+
+
+def test_counters_are_never_negative(tmp_path: Path, sqlite_url: str) -> None:
+    """Issue 12 finding 14: a run served from the cache reports 0 retries, never a negative count."""
+    suite = write_suite(tmp_path / "s.jsonl", 10)
+    with LoopbackServer() as srv:
+        target = f"openai:{srv.url}#m"
+        assert run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json").returncode == 0
+        res = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json")
+    out = last_json(res.stdout)
+    assert out["cached"] == 10
+    numbers = {k: v for k, v in out.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    assert numbers and all(v >= 0 for v in numbers.values()), numbers

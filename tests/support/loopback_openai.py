@@ -8,7 +8,14 @@ connection (closed without a reply) or a slow reply (``--slow-ms``).
 
 Markers in the last user turn force an outcome, for tests of one path:
 ``[[content_filter]]`` (finish_reason content_filter), ``[[refusal]]`` (a ``refusal``
-field), ``[[always500]]``, ``[[always400]]``.
+field), ``[[always500]]``, ``[[always400]]``, and ``[[flaky]]`` (connection dropped while
+``config.flaky_down`` is set: an outage a test can end).
+
+``models=("m",)`` makes it answer any other model with a 404 and OpenAI's body
+``{"error": {"message": "model 'x' not found"}}``. ``serial=True`` serves one request at a
+time, first come first served, like llama.cpp with one slot: each takes ``latency_ms`` and the
+others queue, so latency grows with concurrency (a request whose client hung up before its
+turn is skipped; one already being generated is finished, its reply thrown away).
 
 ``GET /stats`` returns counters as JSON (requests, replies by status, faults by kind and,
 with ``--track``, the most attempts seen for one prompt).
@@ -26,7 +33,7 @@ import json
 import random
 import signal
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +50,9 @@ class Config:
     retry_after: str | None = "0"
     seed: int | None = None
     track: bool = False
+    models: tuple[str, ...] | None = None  # others get a 404 "model not found"
+    serial: bool = False  # one request at a time, FIFO (llama.cpp with one slot)
+    flaky_down: bool = False  # while set, prompts with [[flaky]] get their connection dropped (an outage)
 
 
 @dataclass
@@ -52,6 +62,8 @@ class Stats:
     faults: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)
     last_authorization: str | None = None
+    max_queued: int = 0  # serial mode: the longest queue seen
+    abandoned: int = 0  # serial mode: replies generated for a client that had hung up
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +73,8 @@ class Stats:
             "max_attempts": max(self.attempts.values(), default=0),
             "prompts": len(self.attempts),
             "last_authorization": self.last_authorization,
+            "max_queued": self.max_queued,
+            "abandoned": self.abandoned,
         }
 
 
@@ -156,6 +170,8 @@ class LoopbackServer:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
         self._thread: threading.Thread | None = None
+        self._queue: deque[tuple[_Conn, bytes]] = deque()  # serial mode
+        self._serving = False
 
     @property
     def url(self) -> str:
@@ -180,9 +196,16 @@ class LoopbackServer:
             return
         if self.config.track:
             self.stats.attempts[content] += 1
+        if self.config.models is not None and model not in self.config.models:
+            body = json.dumps({"error": {"message": f"model '{model}' not found", "type": "invalid_request_error"}}).encode()
+            self._reply(conn, 404, body, 0.0)
+            return
         delay = self.config.latency_ms / 1000
         if "[[always500]]" in content:
             self._reply(conn, 500, b'{"error":{"message":"always failing"}}', delay)
+            return
+        if self.config.flaky_down and "[[flaky]]" in content:
+            self.loop.call_later(delay, conn.drop) if delay else conn.drop()
             return
         if "[[always400]]" in content:
             self._reply(conn, 400, b'{"error":{"message":"bad request","type":"invalid_request_error"}}', delay)
@@ -202,7 +225,33 @@ class LoopbackServer:
                 return
             delay = self.config.slow_ms / 1000  # slow: a normal reply, late
         payload = json.dumps(completion_body(model, content)).encode()
+        if self.config.serial:
+            self.stats.status[200] += 1
+            self._queue.append((conn, _response(200, payload)))
+            self.stats.max_queued = max(self.stats.max_queued, len(self._queue))
+            if not self._serving:
+                self._serve_next()
+            return
         self._reply(conn, 200, payload, delay)
+
+    def _serve_next(self) -> None:
+        """Serial mode: generate the next queued reply (``latency_ms``), then the one after."""
+        assert self.loop is not None
+        while self._queue and self._queue[0][0].transport is None:
+            self._queue.popleft()  # the client hung up while queued: never started
+        if not self._queue:
+            self._serving = False
+            return
+        self._serving = True
+        conn, data = self._queue.popleft()
+
+        def done() -> None:
+            if conn.transport is None:
+                self.stats.abandoned += 1
+            conn.send(data)
+            self._serve_next()
+
+        self.loop.call_later(self.config.latency_ms / 1000, done)
 
     def _reply(self, conn: _Conn, status: int, body: bytes, delay: float, extra: str = "") -> None:
         assert self.loop is not None
@@ -265,6 +314,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--retry-after", default="0")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--track", action="store_true")
+    parser.add_argument("--models", default=None, help="comma-separated models served; others get a 404")
+    parser.add_argument("--serial", action="store_true", help="serve one request at a time (like llama.cpp with one slot)")
     args = parser.parse_args(argv)
     config = Config(
         latency_ms=args.latency_ms,
@@ -274,6 +325,8 @@ def main(argv: list[str] | None = None) -> None:
         retry_after=args.retry_after or None,
         seed=args.seed,
         track=args.track,
+        models=tuple(m for m in args.models.split(",") if m) if args.models else None,
+        serial=args.serial,
     )
     server = LoopbackServer(config, host=args.host, port=args.port)
 

@@ -41,6 +41,8 @@ TOP_LEVEL = {
     "stats": "base",
     "yamlio": "base",
     "aio": "base",
+    "ids": "base",
+    "redact": "base",
     "__init__": "api",
 }
 MODULE_PATH = re.compile(r"accord(?:\.[A-Za-z_][A-Za-z0-9_]*)+")

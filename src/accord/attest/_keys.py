@@ -160,26 +160,89 @@ def default_key_path() -> Path:
     return user_config_dir() / KEY_FILE_NAME
 
 
+def _temp_path(path: Path) -> Path:
+    """A fresh, unpredictable name next to ``path`` for the key being written."""
+    return path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
+
+
+def _create_private(path: Path, data: bytes, attempts: int = 8) -> Path:
+    """Write ``data`` to a new temp file next to ``path``, mode 0600 from its first byte.
+
+    ``O_CREAT | O_EXCL | O_NOFOLLOW``: a file or symlink already at the temp name is never
+    opened, written or truncated (someone may have planted it); another name is tried instead.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(attempts):
+        tmp = _temp_path(path)
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except FileExistsError:
+            continue  # something is already there (a planted symlink?): never follow it
+        try:
+            os.fchmod(fd, 0o600)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            tmp.unlink(missing_ok=True)
+            raise
+        os.close(fd)
+        return tmp
+    raise AccordError(
+        f"cannot create a temporary file next to {path}",
+        why=f"{attempts} fresh names were all taken: someone else may be writing into {path.parent}",
+        fix="check who can write to that directory, or pass -o with a private directory",
+    )
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_private_file(path: Path, data: bytes, *, force: bool) -> None:
-    """Create ``path`` with mode 0600 from the first byte (never world-readable, even briefly)."""
+    """Create ``path`` with mode 0600 from the first byte (never world-readable, even briefly).
+
+    Written atomically: a new temp file in the same directory (never through a symlink, see
+    ``_create_private``), then linked or renamed into place. Without ``force`` an existing
+    key is never replaced, even one that appears while this runs.
+    """
     if path.is_dir():
         raise InputError("is a directory", file=path, expected="a file path, e.g. DIR/signing-key.pem")
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not force:
-        raise AccordError(
-            f"a signing key already exists at {path}",
-            why="overwriting it would orphan every attestation signed with it",
-            fix="use --force to replace it (keep a copy first), or `accord keys show` to see it",
-        )
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    exists = AccordError(
+        f"a signing key already exists at {path}",
+        why="overwriting it would orphan every attestation signed with it",
+        fix="use --force to replace it (keep a copy first), or `accord keys show` to see it",
+    )
+    if (path.exists() or path.is_symlink()) and not force:
+        raise exists
+    tmp = _create_private(path, data)
     try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-        os.fsync(fd)
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path, follow_symlinks=False)  # fails if anything is at ``path`` now
+            except FileExistsError:
+                raise exists from None
+            except OSError:  # no hard links on this filesystem: the check above must do
+                if path.exists() or path.is_symlink():
+                    raise exists from None
+                os.replace(tmp, path)
     finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
 
 
 def init_key(path: Path | None = None, *, force: bool = False) -> SigningKey:
@@ -191,13 +254,42 @@ def init_key(path: Path | None = None, *, force: bool = False) -> SigningKey:
     return key
 
 
+def check_private_mode(path: Path) -> str | None:
+    """A warning when the key file ``path`` can be read (or written) by group or others.
+
+    The key still loads (a CI runner's checkout may not keep modes), but the owner is told,
+    on stderr, which file it is and how to fix it.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if os.name != "posix" or not mode & 0o077:
+        return None
+    return (
+        f"warning: the signing key {path} is accessible to other users (mode {mode & 0o777:04o}); "
+        f"anyone who can read it can sign as you. Fix: chmod 600 {path}"
+    )
+
+
+def _read_key_file(path: Path) -> SigningKey:
+    import sys
+
+    warning = check_private_mode(path)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    return SigningKey.from_text(path.read_text(), source=str(path))
+
+
 def load_signing_key(key_file: str | Path | None = None) -> SigningKey:
-    """``--signing-key FILE``, else ``ACCORD_SIGNING_KEY``, else the key made by ``accord keys init``."""
+    """``--signing-key FILE``, else ``ACCORD_SIGNING_KEY``, else the key made by ``accord keys init``.
+
+    A key file that group or others can read loads with a warning on stderr (``chmod 600``)."""
     if key_file:
         path = Path(key_file).expanduser()
         if not path.is_file():
             raise InputError("signing key file not found", file=path, fix="pass an existing file to --signing-key")
-        return SigningKey.from_text(path.read_text(), source=str(path))
+        return _read_key_file(path)
     env = os.environ.get(ENV_VAR)
     if env:
         return SigningKey.from_text(env, source=f"${ENV_VAR}")
@@ -208,7 +300,7 @@ def load_signing_key(key_file: str | Path | None = None) -> SigningKey:
             why=f"no --signing-key file, no {ENV_VAR} variable, and nothing at {path}",
             fix="run `accord keys init` (or set ACCORD_SIGNING_KEY in CI)",
         )
-    return SigningKey.from_text(path.read_text(), source=str(path))
+    return _read_key_file(path)
 
 
 def parse_public_key(text: str, *, source: str = "key") -> PublicKey:

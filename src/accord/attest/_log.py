@@ -8,6 +8,7 @@ Layout (all append-only except the two small files replaced atomically)::
     tree.bin      32-byte hashes of every complete subtree, in post-order
     state.json    {"size": n, "root": hex}                    the commit record
     checkpoint    the latest signed checkpoint note
+    checkpoint.latest  {"size": n, "root": hex} of the newest checkpoint this log signed
 
 ``tree.bin`` stores nodes in the order they become complete (a Merkle mountain range's
 post-order), so appending never rewrites a byte and the hash of any complete subtree is one
@@ -19,6 +20,16 @@ the only truth about the log's size. A writer that opens the log truncates anyth
 committed size, i.e. the torn tail of an interrupted append, and checks the committed root,
 so a crash can lose at most the batch that was being written and never touches an earlier
 entry. Writers hold an exclusive ``flock``; readers never truncate.
+
+Rollback: once the log has signed a checkpoint of size n, nothing may make it smaller than n
+(a verifier holding that checkpoint would see history rewritten). ``checkpoint.latest``
+keeps the newest signed size and root, written when the log signs; opening for writing and
+``audit`` compare ``state.json`` against it (and against the signed ``checkpoint`` note, for
+logs from before that file existed) and refuse, with an explanation, a committed size below
+it or a tree whose first n leaves no longer hash to the signed root. Recovery therefore never
+truncates an entry a signed checkpoint covers. Reads verify what they return: ``verified_entry``
+checks the entry's leaf hash and its path to the committed root, ``verified_inclusion_proof``
+checks the proof against the root it is for.
 """
 
 from __future__ import annotations
@@ -35,13 +46,16 @@ from accord.attest._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
     NODE_PREFIX,
+    ProofError,
     consistency_proof,
+    hash_leaf,
     inclusion_proof,
     root_hash,
+    verify_inclusion,
 )
 from accord.attest._models import ConsistencyProof, InclusionProof
 from accord.attest._note import Checkpoint, NoteSigner, sign_note
-from accord.errors import AccordError, InputError, StoreError
+from accord.errors import AccordError, InputError, StoreError, VerificationError
 
 FORMAT_VERSION = 1
 MAX_ENTRY = 64 * 1024 * 1024
@@ -136,8 +150,12 @@ class FileLog:
             raise StoreError(f"log format version {meta.get('version')} is not supported by this accord")
         log = cls(path, origin, writable=writable)
         if writable:
-            with log._locked():
-                pass  # recovery runs inside the lock
+            try:
+                with log._locked():
+                    pass  # recovery runs inside the lock
+            except BaseException:
+                log.close()
+                raise
         return log
 
     @classmethod
@@ -194,9 +212,73 @@ class FileLog:
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
+    def signed_floor(self) -> tuple[int, bytes] | None:
+        """(size, root) of the newest checkpoint this log signed, or None if it never signed one.
+
+        ``checkpoint.latest`` is the record; the ``checkpoint`` note (its signed text, which
+        names this origin) also counts, so a log signed before that file existed is covered.
+        """
+        best: tuple[int, bytes] | None = None
+        latest = self.path / "checkpoint.latest"
+        if latest.is_file():
+            try:
+                doc = json.loads(latest.read_text())
+                best = (int(doc["size"]), bytes.fromhex(doc["root"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StoreError(
+                    f"log {self.path} is damaged: unreadable {latest.name}",
+                    fix="restore the log directory from a backup",
+                ) from exc
+        note = self.latest_checkpoint()
+        if note is not None:
+            try:
+                from accord.attest._note import parse_note
+
+                cp = Checkpoint.from_text(parse_note(note).text)
+            except AccordError:
+                cp = None
+            if cp is not None and cp.origin == self.origin and (best is None or cp.size > best[0]):
+                best = (cp.size, cp.root)
+        return best
+
+    def check_not_rolled_back(self) -> None:
+        """Refuse a committed state older than the newest checkpoint this log signed.
+
+        Raises ``StoreError`` (never truncates): a restored ``state.json`` or a cut entries
+        file would otherwise let the next append overwrite entries a signed checkpoint covers.
+        """
+        floor = self.signed_floor()
+        if floor is None:
+            return
+        size, root = floor
+        if self.size < size:
+            raise StoreError(
+                f"log {self.path} was rolled back: it commits {self.size} entries, but it signed a checkpoint of {size}",
+                why="state.json (or the entries) is older than a checkpoint the log already published; "
+                "appending now would replace entries that checkpoint covers",
+                fix="restore the log directory (state.json, entries.*, tree.bin) from the backup that matches its "
+                "latest checkpoint; nothing was changed",
+            )
+        if size and self._root_at(size) != root:
+            raise StoreError(
+                f"log {self.path} is damaged: its first {size} entries no longer hash to the root it signed",
+                why="the history a published checkpoint covers has changed",
+                fix="restore the log directory from a backup; nothing was changed",
+            )
+
+    def _root_at(self, size: int) -> bytes | None:
+        """The stored tree's root at ``size``, or None when the tree is too short for it."""
+        if tree_nodes(size) * HASH_SIZE > os.fstat(self._fds["tree.bin"]).st_size:
+            return None
+        return root_hash(self.node, size)
+
     def _recover(self) -> None:
-        """Drop any torn tail past the committed size; check the committed tree is intact."""
+        """Drop any torn tail past the committed size; check the committed tree is intact.
+
+        First refuse a rollback below the newest signed checkpoint: nothing is truncated then.
+        """
         self.size, self._root = self._read_state()
+        self.check_not_rolled_back()
         n = self.size
         if n:
             off = self._offset(n - 1)
@@ -240,6 +322,7 @@ class FileLog:
                     raise StoreError(f"log {self.path} is damaged: tree node ({level}, {j}) is wrong")
         if ref.root() != self._root:
             raise StoreError(f"log {self.path} is damaged: the committed root does not match the entries")
+        self.check_not_rolled_back()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -263,8 +346,56 @@ class FileLog:
         """The bytes of entry ``index`` exactly as appended."""
         self._check_index(index)
         off = self._offset(index)
-        (length,) = _LEN.unpack(os.pread(self._fds["entries.bin"], _LEN.size, off))
-        return os.pread(self._fds["entries.bin"], length, off + _LEN.size)
+        head = os.pread(self._fds["entries.bin"], _LEN.size, off)
+        if len(head) != _LEN.size:
+            raise StoreError(f"log {self.path} is damaged: entry {index} is missing", fix="restore the log directory from a backup")
+        (length,) = _LEN.unpack(head)
+        data = os.pread(self._fds["entries.bin"], length, off + _LEN.size)
+        if len(data) != length:
+            raise StoreError(f"log {self.path} is damaged: entry {index} is cut short", fix="restore the log directory from a backup")
+        return data
+
+    def verified_entry(self, index: int) -> bytes:
+        """``entry(index)``, once its leaf hash and its path to the committed root check out.
+
+        Raises ``VerificationError`` when the stored bytes or the tree were altered.
+        """
+        data = self.entry(index)
+        leaf = hash_leaf(data)
+        if leaf != self.node(0, index):
+            raise VerificationError(
+                f"log {self.path} is damaged: entry {index} does not match its leaf hash",
+                why="the stored entry bytes were changed after they were appended",
+                fix="run `accord log audit`; restore the log directory from a backup",
+            )
+        try:
+            verify_inclusion(leaf, index, self.size, inclusion_proof(self.node, index, self.size), self._root)
+        except ProofError as exc:
+            raise VerificationError(
+                f"log {self.path} is damaged: entry {index} is not under the committed root ({exc})",
+                fix="run `accord log audit`; restore the log directory from a backup",
+            ) from exc
+        return data
+
+    def verified_inclusion_proof(self, index: int, size: int, root: bytes) -> InclusionProof:
+        """An inclusion proof of entry ``index`` in the tree of ``size``, checked against ``root``
+        (and the entry's bytes against its leaf) before it is returned: a damaged tree raises
+        ``VerificationError`` instead of producing a proof that cannot verify."""
+        proof = self.inclusion_proof(index, size)
+        if hash_leaf(self.entry(index)) != proof.leaf_hash:
+            raise VerificationError(
+                f"log {self.path} is damaged: entry {index} does not match its leaf hash",
+                fix="run `accord log audit`; restore the log directory from a backup",
+            )
+        try:
+            verify_inclusion(proof.leaf_hash, index, size, list(proof.hashes), root)
+        except ProofError as exc:
+            raise VerificationError(
+                f"log {self.path} is damaged: the proof for entry {index} does not verify against the root of size {size} ({exc})",
+                why="a stored tree hash was changed",
+                fix="run `accord log audit`; restore the log directory from a backup",
+            ) from exc
+        return proof
 
     def _check_index(self, index: int) -> None:
         if not 0 <= index < self.size:
@@ -383,6 +514,8 @@ class FileLog:
         with self._locked():
             cp = Checkpoint(self.origin, self.size, self._root)
             note = sign_note(cp.to_text(), signers)
+            # The rollback floor first: a crash between the two leaves a floor the log meets.
+            _atomic_write(self.path / "checkpoint.latest", json.dumps({"size": cp.size, "root": cp.root.hex()}).encode())
             _atomic_write(self.path / "checkpoint", note.encode())
         return note
 

@@ -15,6 +15,23 @@ import typer
 from accord.cli._common import DbOption, FailOnOption, JsonOption, check_gate
 
 
+def default_output(run_id: str) -> Path:
+    """``<run>.intoto.json`` in the current folder, and never anywhere else.
+
+    The run id is validated first (no ``/``, no ``..``); the name is checked again as a plain
+    file name, so a validator that ever loosens cannot make ``attest`` write outside the folder.
+    """
+    import os
+
+    from accord.errors import InputError
+
+    name = f"{run_id}.intoto.json"
+    seps = [s for s in (os.sep, os.altsep, "/", "\\") if s]
+    if Path(name).name != name or any(s in name for s in seps) or name.startswith(".") or "\0" in name:
+        raise InputError("the run id cannot name a file in this folder", field="RUN", got=run_id, fix="pass -o FILE")
+    return Path(name)
+
+
 def attest(
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="Stored run id (see `accord runs list`).")],
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Envelope file to write (default: <run>.intoto.json).", dir_okay=False)] = None,
@@ -28,10 +45,12 @@ def attest(
     as_json: JsonOption = False,
 ) -> None:
     """Sign an in-toto attestation (DSSE, Ed25519) of a stored run."""
+    from accord.ids import validate_run_id
     from accord.pipeline import attest as attest_job
     from accord.pipeline import open_store
 
-    path = out or Path(f"{run_id}.intoto.json")
+    run_id = validate_run_id(run_id, field="RUN")
+    path = out or default_output(run_id)
     store = open_store(db, create=False)  # attesting only reads: a mistyped --db must not make a new store
     try:
         result = attest_job(store, run_id, signing_key=signing_key, report=report, out=path, log=log, log_dir=log_dir)

@@ -151,11 +151,15 @@ def get(
     log_dir_: LogDirOption = None,
     out: OutOption = None,
 ) -> None:
-    """Write entry INDEX exactly as appended (for monitors and auditors); no --json: the bytes are the result."""
+    """Write entry INDEX exactly as appended (for monitors and auditors); no --json: the bytes are the result.
+
+    The bytes are checked first: their leaf hash, and its path to the committed root. Altered
+    bytes are an error (exit 1), never output.
+    """
     from accord.attest import FileLog
 
     with FileLog.open(log_dir(log_dir_)) as log:
-        data = log.entry(index)
+        data = log.verified_entry(index)
     if out is None:
         import sys
 
@@ -169,7 +173,8 @@ def get(
 def audit(log_dir_: LogDirOption = None, as_json: JsonOption = False) -> None:
     """Recompute every hash from the stored entries (O(n)) and check the committed root.
 
-    A damaged log is the checked condition failing (exit 1), not bad input.
+    Also checks the log was not rolled back below the newest checkpoint it signed. A damaged
+    or rolled-back log is the checked condition failing (exit 1), not bad input.
     """
     from accord.attest import FileLog
     from accord.errors import ExitCode, StoreError
@@ -240,7 +245,7 @@ def prove(
             )
         if log.root(cp.size) != cp.root:
             raise AccordError("this log does not match the checkpoint's root", why="wrong log, or its history changed")
-        proof = log.inclusion_proof(index, cp.size)
+        proof = log.verified_inclusion_proof(index, cp.size, cp.root)  # a damaged tree is an error, not a bad proof
     data = proof.to_json() if fmt == "json" else proof.to_tlog_proof(note.decode()).encode()
     _write(out, data, quiet=as_json)
     if as_json:

@@ -126,7 +126,7 @@ def validate(
     for f in files:
         if not f.is_file():
             raise InputError("file not found", file=f)
-        pack, problems = check_pack_text(f.read_text(encoding="utf-8"), tax, str(f))
+        pack, problems = check_pack_text(f.read_bytes(), tax, str(f))  # bytes: a non-UTF-8 byte is a problem at its line
         report.append((f, pack, problems))
     if as_json:
         typer.echo(

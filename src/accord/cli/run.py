@@ -40,13 +40,25 @@ def run(
     mapping: Annotated[str | None, typer.Option("--map", help="Column mapping for CSV/JSONL suites: prompt=text,hazard=category,...")] = None,
     api_key_env: Annotated[str | None, typer.Option("--api-key-env", help="Environment variable holding the API key.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the target; do not reuse cached responses.")] = False,
+    retry_errors: Annotated[
+        bool, typer.Option("--retry-errors", help="On resume, send items whose stored response is an error again; a success replaces the error (kept as an earlier attempt).")
+    ] = False,
+    max_response_bytes: Annotated[
+        int | None, typer.Option("--max-response-bytes", min=1, help="Largest reply body accepted from an HTTP target (default 8 MiB); a bigger one is an error.")
+    ] = None,
+    ca_bundle: Annotated[
+        Path | None, typer.Option("--ca-bundle", help="PEM file of extra CA certificates for HTTPS targets (SSL_CERT_FILE and the system store are used too).", dir_okay=False)
+    ] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display (a bar on a terminal, a line every few seconds otherwise).")] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Send every item of the suites to each target; store each response exactly once.
 
-    Interrupt it (Ctrl-C) and run the same command with the same --run-id to resume.
-    Exit codes: 0 complete, 2 bad input, 3 incomplete or mostly errors, 130 interrupted.
+    Interrupt it (Ctrl-C or SIGTERM) and run the same command with the same --run-id to
+    resume; --retry-errors also re-sends the items whose stored response is an error.
+    Several processes may run the same --run-id at once: each takes other items.
+    Exit codes: 0 complete, 2 bad input, 3 incomplete or mostly errors, 130 interrupted
+    (Ctrl-C or SIGTERM).
     """
     import json
     import sys
@@ -71,7 +83,16 @@ def run(
 
     store = open_store(db, create=True)
     try:
-        summaries = run_job(spec, store, data_dir=data_dir, progress=want_progress(no_progress), on_start=print_start)
+        summaries = run_job(
+            spec,
+            store,
+            data_dir=data_dir,
+            progress=want_progress(no_progress),
+            on_start=print_start,
+            retry_errors=retry_errors,
+            max_response_bytes=max_response_bytes,
+            ca_bundle=ca_bundle,
+        )
     finally:
         store.close()
     if json_out:
@@ -87,6 +108,8 @@ def run(
                 f" {summary.retries} retries; {summary.req_per_s:g} responses/s, {summary.wall_s:g} s, {summary.cpu_s:g} CPU-s",
                 file=sys.stderr,
             )
+    for summary in summaries:  # on stderr with --json too: stdout stays one JSON document
+        print_details(summary)
     if any(s.status == "interrupted" for s in summaries):
         last = summaries[-1]
         print(f"interrupted: resume with --run-id {spec.run_id or last.run_id}", file=sys.stderr)
@@ -95,6 +118,19 @@ def run(
         bad = [s.run_id for s in summaries if not s.complete]
         print(f"incomplete: {', '.join(bad)} (missing responses or mostly errors; re-run to resume)", file=sys.stderr)
         raise typer.Exit(ExitCode.INCOMPLETE)
+
+
+def print_details(summary: Any) -> None:
+    """The distinct error messages (with counts) and the congestion hint, on stderr."""
+    import sys
+
+    if summary.error_messages:
+        shown = sum(summary.error_messages.values())
+        print(f"errors ({len(summary.error_messages)} distinct shown{'' if shown >= summary.errors else f', of {summary.errors}'}):", file=sys.stderr)
+        for text, n in summary.error_messages.items():
+            print(f"  {n} x {text}", file=sys.stderr)
+    if summary.advice:
+        print(f"hint: {summary.advice}", file=sys.stderr)
 
 
 def build_spec(

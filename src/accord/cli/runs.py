@@ -16,10 +16,11 @@ app = typer.Typer(no_args_is_help=True)
 
 def open_existing_store(db: str | None) -> Any:
     """The store, which must already exist: these commands only read, so a mistyped ``--db``
-    is an error rather than a new, empty database."""
+    is an error rather than a new, empty database, and the store is opened read-only (never
+    created, migrated or written; readable on a read-only filesystem)."""
     from accord.pipeline import open_store
 
-    return open_store(db, create=False)
+    return open_store(db, create=False, read_only=True)
 
 
 class ExportFormat(str, Enum):

@@ -20,6 +20,7 @@ from accord.frameworks._schema import HazardRule, Pack
 from accord.frameworks._taxonomy import Crosswalk
 from accord.frameworks._validate import check_pack_text, raise_first
 from accord.plugins import declare_builtin
+from accord.readers import read_text
 from accord.taxonomy import load_taxonomy
 
 FLOOR_ID = "floor"
@@ -87,7 +88,7 @@ def load_pack(ref: str) -> Pack:
     if ref.endswith((".yaml", ".yml")) or path.is_file():
         if not path.is_file():
             raise InputError("pack file not found", file=ref, fix="give a built-in pack id or the path of a YAML pack")
-        return parse_pack(path.read_text(encoding="utf-8"), str(path))
+        return parse_pack(read_text(path), str(path))
     plugged = _plugin_packs()  # the built-in packs first, then plugins'
     if ref in plugged:
         file = plugged[ref]
@@ -95,7 +96,7 @@ def load_pack(ref: str) -> Pack:
             return _builtin(ref)
         if not file.is_file():
             raise InputError(f"the plugin pack '{ref}' names a file that does not exist", file=str(file), fix="reinstall the plugin")
-        return parse_pack(file.read_text(encoding="utf-8"), str(file))
+        return parse_pack(read_text(file), str(file))
     raise UnknownNameError("pack", ref, list(plugged))
 
 

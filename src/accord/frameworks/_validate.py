@@ -15,8 +15,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from accord import yamlio
-from accord.errors import InputError
+from accord.errors import InputError, brief
 from accord.frameworks._schema import Pack
+from accord.readers import not_utf8_at
 from accord.taxonomy import Taxonomy
 
 
@@ -36,10 +37,11 @@ class PackProblem:
 
     def render(self, file: str | None = None) -> str:
         where = f"{file}:{self.line}" if file and self.line else (file or (f"line {self.line}" if self.line else ""))
-        parts = [p for p in (where, f"field '{self.field}'" if self.path else "") if p]
+        field = self.field if len(self.field) <= 200 else self.field[:199] + "…"  # a crafted key can be huge
+        parts = [p for p in (where, f"field '{field}'" if self.path else "") if p]
         text = (", ".join(parts) + ": " if parts else "") + self.message
         if self.expected is not None:
-            text += f" (expected {self.expected}" + (f", got {self.got!r})" if self.got is not None else ")")
+            text += f" (expected {self.expected}" + (f", got {brief(self.got)})" if self.got is not None else ")")
         return text
 
     def to_error(self, file: str | None) -> InputError:
@@ -81,7 +83,7 @@ def semantic_problems(pack: Pack, taxonomy: Taxonomy) -> list[PackProblem]:
 
     def check_id(h: str, path: tuple[str | int, ...]) -> None:
         if h not in known:
-            out.append(PackProblem(f"unknown hazard '{h}'", path, _suggest(h, known), h))
+            out.append(PackProblem(f"unknown hazard {brief(h)}", path, _suggest(h, known), h))
 
     for h, rule in pack.hazards.items():
         check_id(h, ("hazards", h))
@@ -146,7 +148,7 @@ def _raw_id_problems(data: dict[str, Any], taxonomy: Taxonomy) -> list[PackProbl
     for section in ("hazards", "weights"):
         block = data.get(section)
         if isinstance(block, dict):
-            out += [PackProblem(f"unknown hazard '{h}'", (section, h), _suggest(str(h), known), h) for h in block if h not in known]
+            out += [PackProblem(f"unknown hazard {brief(h)}", (section, h), _suggest(str(h), known), h) for h in block if h not in known]
     if data.get("kind") != "floor":
         weights = data.get("weights")
         if isinstance(weights, dict):
@@ -165,18 +167,28 @@ def _raw_id_problems(data: dict[str, Any], taxonomy: Taxonomy) -> list[PackProbl
             hz = sel.get("hazards") if isinstance(sel, dict) else None
             if isinstance(hz, list):
                 out += [
-                    PackProblem(f"unknown hazard '{h}'", ("requirements", i, "select", "hazards", j), _suggest(str(h), known), h)
+                    PackProblem(f"unknown hazard {brief(h)}", ("requirements", i, "select", "hazards", j), _suggest(str(h), known), h)
                     for j, h in enumerate(hz)
                     if h not in known
                 ]
     return out
 
 
-def check_pack_text(text: str, taxonomy: Taxonomy, file: str | None = None, *, allow_floor: bool = False) -> tuple[Pack | None, list[PackProblem]]:
+def check_pack_text(
+    text: str | bytes, taxonomy: Taxonomy, file: str | None = None, *, allow_floor: bool = False
+) -> tuple[Pack | None, list[PackProblem]]:
     """Parse and validate a pack; return it (if valid) and every problem found, with lines.
 
-    Only the packaged floor is loaded with ``allow_floor``: a user pack cannot replace it.
+    ``text`` may be the file's bytes: bytes that are not UTF-8 are then a problem at their
+    line. Only the packaged floor is loaded with ``allow_floor``: a user pack cannot replace it.
     """
+    if isinstance(text, bytes):
+        data = text
+        try:
+            text = data.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            line, message = not_utf8_at(data, exc)
+            return None, [PackProblem(message, expected="UTF-8 text", line=line)]
     try:
         data, root = yamlio.load_located(text)
     except yamlio.YAMLError as exc:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from accord.errors import InputError
+from accord.errors import InputError, brief
 from accord.judges._datasets import LabelledExample, _locale
 from accord.readers import csv_header, read_csv, read_jsonl
 from accord.records import RefusalLevel
@@ -42,7 +42,7 @@ def _check_key(key: str, file: Path, line: int) -> None:
         return
     close = [f for f in FIELDS if f == key.strip().lower()]
     raise InputError(
-        f"unknown field '{key}'", file=file, line=line, field=key, expected="one of " + ", ".join(FIELDS),
+        f"unknown field {brief(key)}", file=file, line=line, field=key, expected="one of " + ", ".join(FIELDS),
         fix=f"did you mean '{close[0]}'?" if close else "annotations go under a key starting with 'x_'",
     )  # fmt: skip
 
@@ -75,7 +75,9 @@ def _bool(value: Any, file: Path, line: int, name: str) -> bool | None:
         return None
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    if isinstance(value, (int, float)) and value in (0, 1):  # 1 / 0 / 1.0 / 0.0
+        return bool(value)
+    text = value.strip().lower() if isinstance(value, str) else None
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -87,6 +89,13 @@ def _text(value: Any, file: Path, line: int, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"'{name}' is missing or empty", file=file, line=line, field=name, expected="non-empty text", got=value)
     return value
+
+
+def _id_text(value: str | int, file: Path, line: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # an integer past the interpreter's digit limit
+        raise InputError("id is too long a number", file=file, line=line, field="id", expected="an id of at most 4300 digits") from None
 
 
 def load_labels_file(path: str | Path) -> list[LabelledExample]:
@@ -117,7 +126,9 @@ def load_labels_file(path: str | Path) -> list[LabelledExample]:
                 expected=f"refused {str(refusal != 'none').lower()} for refusal '{refusal}', or leave one out", got=refused,
             )  # fmt: skip
         given = row.get("id")
-        row_id = f"line:{line}" if given is None or (isinstance(given, str) and not given.strip()) else str(given)
+        if given is not None and (isinstance(given, bool) or not isinstance(given, (str, int))):
+            raise InputError("id must be text", file=file, line=line, field="id", expected="a string or an integer", got=type(given).__name__)
+        row_id = f"line:{line}" if given is None or (isinstance(given, str) and not given.strip()) else _id_text(given, file, line)
         if row_id in seen:
             raise InputError(
                 f"duplicate id (first on line {seen[row_id]})", file=file, line=line, field="id", expected="unique ids", got=row_id

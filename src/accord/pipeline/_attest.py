@@ -88,7 +88,9 @@ def attest(
     else the key ``accord keys init`` made."""
     from accord import __version__
     from accord.attest import FileLog, default_log_dir, eval_statement, load_signing_key, sign_statement
+    from accord.ids import validate_run_id
 
+    validate_run_id(run_id, field="run_id")
     signing = load_signing_key(signing_key)
     facts = _store_facts(store, run_id)
     statement = eval_statement(

@@ -17,6 +17,7 @@ from typing import Any
 
 from accord.aio import run_sync
 from accord.errors import AccordError, UnknownNameError
+from accord.ids import validate_run_id
 from accord.pipeline._spec import SPEC_KIND, RunSpec, TargetEntry
 from accord.runner import EngineConfig, ProgressMode, RunPlan, RunSummary, SuiteSource, execute_async, new_run_id, scan_suites
 from accord.store import ResultStore
@@ -85,8 +86,15 @@ def plan_runs(
     data_dir: str | Path | None = None,
     progress: ProgressMode | bool = None,
     on_start: OnStart | None = None,
+    retry_errors: bool = False,
+    max_response_bytes: int | None = None,
+    ca_bundle: str | Path | None = None,
 ) -> list[PlannedRun]:
-    """Validate the whole spec and build one ``RunPlan`` per target. No store is touched."""
+    """Validate the whole spec and build one ``RunPlan`` per target. No store is touched.
+
+    ``retry_errors`` (``accord run --retry-errors``) re-sends a resumed run's stored errors;
+    ``max_response_bytes`` and ``ca_bundle`` go to every HTTP target (only when set).
+    """
     _check_attacks(spec)
     for entry in spec.targets:
         parse_target(entry.spec)  # every spec string, before any provider is built
@@ -96,13 +104,15 @@ def plan_runs(
         rpm=spec.engine.rpm,
         max_retries=spec.engine.max_retries,
         use_cache=spec.engine.cache,
+        retry_errors=retry_errors,
     )
+    transport = {"max_response_bytes": max_response_bytes, "ca_bundle": None if ca_bundle is None else str(ca_bundle)}
     planned: list[PlannedRun] = []
     names: set[str] = set()
     for entry in spec.targets:
         sources = _open_suites(spec, data_dir)
         refs = scan_suites(sources, spec.suites)
-        target = _load(entry, data_dir, dict(entry.options))
+        target = _load(entry, data_dir, {**dict(entry.options), **{k: v for k, v in transport.items() if v is not None}})
         name = display_name(target, entry)
         if spec.run_id is None:
             run_id = new_run_id()
@@ -110,6 +120,7 @@ def plan_runs(
             run_id = spec.run_id
         else:
             run_id = f"{spec.run_id}-{_slug(name)}"
+        validate_run_id(run_id, field="run_id")  # <run_id>-<target name> may run past 128 characters
         if run_id in names:
             raise AccordError(f"two targets would share run id '{run_id}'", fix="give the targets distinct `name:`s")
         names.add(run_id)
@@ -143,9 +154,13 @@ async def arun(
     data_dir: str | Path | None = None,
     progress: ProgressMode | bool = None,
     on_start: OnStart | None = None,
+    **options: Any,
 ) -> list[RunSummary]:
-    """Run (or resume) every target of ``spec`` in turn; one ``RunSummary`` per target."""
-    planned = plan_runs(spec, data_dir=data_dir, progress=progress, on_start=on_start)
+    """Run (or resume) every target of ``spec`` in turn; one ``RunSummary`` per target.
+
+    ``options``: ``retry_errors``, ``max_response_bytes``, ``ca_bundle`` (see ``plan_runs``).
+    """
+    planned = plan_runs(spec, data_dir=data_dir, progress=progress, on_start=on_start, **options)
     results: list[RunSummary] = []
     for p in planned:
         p.plan.on_start = _storing_spec(store, p, on_start)
@@ -162,9 +177,10 @@ def run(
     data_dir: str | Path | None = None,
     progress: ProgressMode | bool = None,
     on_start: OnStart | None = None,
+    **options: Any,
 ) -> list[RunSummary]:
     """``arun`` from synchronous code; works inside a running event loop too."""
-    return run_sync(arun(spec, store, data_dir=data_dir, progress=progress, on_start=on_start))
+    return run_sync(arun(spec, store, data_dir=data_dir, progress=progress, on_start=on_start, **options))
 
 
 def _storing_spec(store: ResultStore, p: PlannedRun, then: OnStart | None) -> OnStart:

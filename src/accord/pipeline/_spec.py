@@ -25,7 +25,6 @@ from accord.errors import InputError
 MAX_SPEC_BYTES = 1_000_000
 SPEC_KIND = "run-spec"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class TargetEntry(BaseModel):
@@ -100,8 +99,10 @@ class RunSpec(BaseModel):
     @field_validator("run_id")
     @classmethod
     def _run_id(cls, value: str | None) -> str | None:
-        if value is not None and not _RUN_ID.match(value):
-            raise ValueError("a run id is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        from accord.ids import RUN_ID_EXPECTED, RUN_ID_PATTERN
+
+        if value is not None and RUN_ID_PATTERN.fullmatch(value) is None:
+            raise ValueError(f"a run id is {RUN_ID_EXPECTED}")
         return value
 
     @model_validator(mode="after")

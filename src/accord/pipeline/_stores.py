@@ -23,13 +23,14 @@ def target_name(run: object) -> str:
     return str(name) if name else str(getattr(run, "target", ""))
 
 
-def open_store(db: str | None = None, *, create: bool = False) -> ResultStore:
+def open_store(db: str | None = None, *, create: bool = False, read_only: bool = False) -> ResultStore:
     """The store at ``db`` (a URL or a path; ``None``: ``ACCORD_DB``, else the embedded SQLite
-    file), migrated if needed. ``create=False`` refuses to make a new SQLite file, so a
-    mistyped path on a read-only command is reported instead of silently created empty."""
+    file), migrated if needed. ``create=False`` refuses to make a new store (a missing or empty
+    file, an empty database), so a mistyped path is reported instead of silently created empty.
+    ``read_only=True`` never writes or migrates (and works on a read-only filesystem)."""
     from accord.store import Store
 
-    store: ResultStore = Store.open(db, create=create)
+    store: ResultStore = Store.open(db, create=create, read_only=read_only)
     return store
 
 

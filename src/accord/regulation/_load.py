@@ -20,7 +20,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from accord import yamlio
-from accord.errors import InputError, UnknownNameError
+from accord.errors import InputError, UnknownNameError, brief
+from accord.readers import read_text
 from accord.regulation._compute import Chip, match_chip
 from accord.regulation._rulebook import Rulebook
 from accord.regulation._system import SystemDescription
@@ -46,7 +47,7 @@ def load_rulebook(extra_dirs: list[Path] | None = None) -> Rulebook:
         if not d.is_dir():
             raise InputError("rules directory not found", file=d, fix=f"create it or unset {ENV_DIR}")
         for p in sorted(d.glob("*.yaml")):
-            texts[p.name] = (str(p), p.read_text(encoding="utf-8"))
+            texts[p.name] = (str(p), read_text(p))
     return _build(texts)
 
 
@@ -121,10 +122,11 @@ class SystemProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        s = f"{where}: field '{self.field}': {self.message}"
+        field = self.field if len(self.field) <= 200 else self.field[:199] + "…"  # a crafted key can be huge
+        s = f"{where}: field '{field}': {self.message}"
         if self.expected is not None:
             s += f" (expected {self.expected}"
-            s += f", got {self.got!r})" if self.got is not None else ")"
+            s += f", got {brief(self.got)})" if self.got is not None else ")"
         return s
 
 
@@ -225,11 +227,7 @@ def read_system(path: str | Path) -> tuple[SystemDescription | None, list[System
     p = Path(path)
     if not p.is_file():
         raise InputError("system description not found", file=p, fix="give the path of a YAML or JSON file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError("not a text file", file=p, expected="UTF-8 YAML or JSON", got=f"byte {exc.object[exc.start]:#x} at offset {exc.start}") from exc
-    return check_system_text(text, str(p))
+    return check_system_text(read_text(p), str(p))
 
 
 def load_system(path: str | Path) -> SystemDescription:

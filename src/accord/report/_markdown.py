@@ -1,15 +1,67 @@
 """Render ``ReportData`` as Markdown (and JSON): the same content as the HTML, as text.
 
-Markdown suits a pull request, a ticket or a terminal; every table cell goes through
-``md_cell`` so a prompt or a citation cannot break the table or smuggle in raw HTML.
+Markdown suits a pull request, a ticket or a terminal. Every value that comes from data
+(target names and specs, run, suite, pack, hazard and judge ids, titles, citations, reasons,
+notes, versions) is written through ``md_cell`` (CommonMark-escaped text on one line) or
+``md_code`` (a code span whose fence no backtick in the value can close), so no name can
+close a code span, open a link, an image, emphasis or raw HTML, or break a table.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from accord.report._fmt import ci, descriptive_grade, grade_caveat, grade_text, is_descriptive, md_cell, md_text, pct, threshold
+from accord.report._fmt import ci, descriptive_grade, grade_caveat, grade_text, is_descriptive, pct, threshold
 from accord.report._model import ReportData, TargetSection
+
+# Inline markup can start at any of these: backslash-escape them wherever they appear
+# (CommonMark: any ASCII punctuation may be backslash-escaped and then reads as itself).
+# ``(`` and ``)`` start nothing once ``[`` and ``]`` are escaped (a link needs ``](``), so
+# they stay as they are: a grade's "(floor failed ...)" reads the same raw and rendered.
+_INLINE = frozenset("\\`*_{}[]#!|~")
+# HTML's own three: as entities, so no tag, comment, autolink or entity can start.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# At the start of a line these open a block (list, heading, quote, setext underline);
+# inside a line they are plain text and stay readable (``model-b``, ``127.0.0.1``).
+_LEADING_BLOCK = re.compile(r"^(\d{1,9})([.)])|^([-+=])")
+_LINE_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\u2028\u2029\x85]+")
+
+
+def _one_line(value: object) -> str:
+    return _LINE_BREAKS.sub(" ", str(value)).strip()
+
+
+def md_cell(value: object) -> str:
+    """``value`` as CommonMark text that renders as exactly that text, on one line.
+
+    Safe in a table cell, a heading, a list item or a paragraph: newlines become spaces,
+    inline punctuation is backslash-escaped, ``& < >`` become entities, and a leading
+    list/heading/quote marker is escaped. ``[x](javascript:...)`` stays text.
+    """
+    text = _one_line(value)
+    out = "".join("\\" + c if c in _INLINE else _ENTITIES.get(c, c) for c in text)
+    return _LEADING_BLOCK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else "\\" + m.group(3), out, count=1)
+
+
+def md_text(value: object) -> str:
+    """A paragraph of data as escaped text (one line: a paragraph cannot start a new block)."""
+    return md_cell(value)
+
+
+def md_code(value: object) -> str:
+    """``value`` as a code span: the fence is one backtick longer than any backtick run in it.
+
+    Nothing inside a code span is markup (no HTML, links or entities), so only the fence
+    matters. Not for table cells (GFM splits cells at ``|`` even inside code): use ``md_cell``.
+    """
+    text = _one_line(value)
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
 
 _UNIVERSAL = "universal"
 _GROUPS = {"requests": "harmful/contested", "benign": "benign look-alikes"}
@@ -47,9 +99,9 @@ def _matrix(r: ReportData) -> list[str]:
     for c in r.matrix.cells:
         if not c.reasons:
             continue
-        out.append(f"- **{md_cell(c.target)} × {md_cell(c.jurisdiction)}: {c.decision}**")
+        out.append(f"- **{md_cell(c.target)} × {md_cell(c.jurisdiction)}: {md_cell(c.decision)}**")
         for reason in c.reasons:
-            out.append(f"  - `{reason.requirement_id}` {md_cell(reason.detail)} — {md_cell(reason.cite)} [{reason.conf}]")
+            out.append(f"  - {md_code(reason.requirement_id)} {md_cell(reason.detail)} — {md_cell(reason.cite)} \\[{md_cell(reason.conf)}\\]")
     out.append("")
     return out
 
@@ -57,10 +109,10 @@ def _matrix(r: ReportData) -> list[str]:
 def _floor(t: TargetSection, names: dict[str, str]) -> list[str]:
     f = t.floor
     out = [
-        f"### {md_cell(t.target)}: floor **{f.status.upper()}**",
+        f"### {md_cell(t.target)}: floor **{md_cell(f.status.upper())}**",
         "",
         f"{md_cell(f.detail)}. Violation rate {pct(f.value, 2)}, 95% CI {ci(f.ci_low, f.ci_high, 2)}, n={f.n}, bound {pct(f.bound, 2)}; "
-        f"{f.violations} violation(s), {f.confirmed} confirmed harmful; unassessed {f.unassessed}. Source: {md_cell(f.cite)} [{f.conf}].",
+        f"{f.violations} violation(s), {f.confirmed} confirmed harmful; unassessed {f.unassessed}. Source: {md_cell(f.cite)} \\[{md_cell(f.conf)}\\].",
         "",
     ]
     rows = [[f"{names.get(h.hazard, h.hazard)} ({h.hazard})", h.n, h.violations, h.confirmed, pct(h.value), ci(h.ci_low, h.ci_high), h.unassessed] for h in f.per_hazard]
@@ -71,12 +123,12 @@ def _verdicts(t: TargetSection, names: dict[str, str]) -> list[str]:
     out = [f"### {md_cell(t.target)}", ""]
     for v in t.verdicts:
         out.append(
-            f"#### {md_cell(v.pack_name)} (`{v.pack_id}`, {md_cell(v.jurisdiction_name or v.jurisdiction)}, version {md_cell(v.pack_version)}, "
-            f"{v.pack_status}{', binding' if v.binding else ''}): **{v.decision}**"
+            f"#### {md_cell(v.pack_name)} ({md_code(v.pack_id)}, {md_cell(v.jurisdiction_name or v.jurisdiction)}, version {md_cell(v.pack_version)}, "
+            f"{md_cell(v.pack_status)}{', binding' if v.binding else ''}): **{md_cell(v.decision)}**"
         )
         out.append("")
         caveat = grade_caveat(v.decision, v.floor.status == "fail") if is_descriptive(v.grade) else None
-        out.append(f"Grade: {v.grade or 'n/a'}{f' ({caveat})' if caveat else ''}; weighted acceptable score {pct(v.score)}; {v.n_responses} responses, {v.n_unassessed} unassessed.")
+        out.append(f"Grade: {md_cell(v.grade or 'n/a')}{f' ({caveat})' if caveat else ''}; weighted acceptable score {pct(v.score)}; {v.n_responses} responses, {v.n_unassessed} unassessed.")
         for note in v.notes:
             out.append(f"Note: {md_cell(note)}")
         out.append("")
@@ -139,7 +191,8 @@ def _divergence(t: TargetSection, names: dict[str, str]) -> list[str]:
 
 def _judge(r: ReportData) -> list[str]:
     j = r.judge
-    out = ["## Judge", "", f"Judge `{j.judge_id}`; label versions: {', '.join(j.versions) or 'unknown'}; card version: {j.card_version or 'none'}.", ""]
+    versions = ", ".join(md_cell(v) for v in j.versions) or "unknown"
+    out = ["## Judge", "", f"Judge {md_code(j.judge_id)}; label versions: {versions}; card version: {md_cell(j.card_version or 'none')}.", ""]
     if j.agreement:
         rows = []
         for a in j.agreement:
@@ -160,9 +213,10 @@ def _runs(r: ReportData) -> list[str]:
     for t in r.targets:
         m = t.run
         out += [
-            f"- **{md_cell(m.run_id)}**: target `{md_cell(m.target)}`, digest `{m.target_digest}`, {m.status}, created {m.created_at:%Y-%m-%d %H:%M} UTC, accord {m.accord_version or 'unknown'}",
-            *(f"  - suite {md_cell(s.suite_id)}: {s.n_items} items, `{s.digest}`" for s in m.suites),
-            "  - responses: " + ", ".join(f"{k} {n}" for k, n in m.responses.items()),
+            f"- **{md_cell(m.run_id)}**: target {md_code(m.target)}, digest {md_code(m.target_digest)}, {md_cell(m.status)}, "
+            f"created {m.created_at:%Y-%m-%d %H:%M} UTC, accord {md_cell(m.accord_version or 'unknown')}",
+            *(f"  - suite {md_cell(s.suite_id)}: {s.n_items} items, {md_code(s.digest)}" for s in m.suites),
+            "  - responses: " + ", ".join(f"{md_cell(k)} {n}" for k, n in m.responses.items()),
             f"  - labelled by the judge: {m.n_labelled} ({m.n_unassessed} unassessed); {m.n_unlabelled} without a label from this judge",
         ]
     out.append("")
@@ -175,7 +229,7 @@ def render_markdown(r: ReportData) -> str:
     out = [
         f"# {md_cell(r.title)}",
         "",
-        f"Generated {r.generated_at:%Y-%m-%d %H:%M} UTC by accord {r.accord_version} · taxonomy {r.taxonomy_version} · judge `{r.judge.judge_id}`",
+        f"Generated {r.generated_at:%Y-%m-%d %H:%M} UTC by accord {md_cell(r.accord_version)} · taxonomy {md_cell(r.taxonomy_version)} · judge {md_code(r.judge.judge_id)}",
         "",
         "## Summary",
         "",
@@ -203,7 +257,7 @@ def render_markdown(r: ReportData) -> str:
         [[f"{p.name} ({p.pack_id})", p.jurisdiction_name or p.jurisdiction, p.version, p.status + (", binding" if p.binding else ""), (p.effective_from or "—") + (f" to {p.effective_until}" if p.effective_until else ""), "; ".join(p.sources)] for p in r.packs],
     )
     out += _runs(r)
-    out += ["## How to read this report", "", *(f"{i}. {n}" for i, n in enumerate(r.notes, 1)), ""]
+    out += ["## How to read this report", "", *(f"{i}. {md_cell(n)}" for i, n in enumerate(r.notes, 1)), ""]
     return "\n".join(out)
 
 

@@ -4,11 +4,16 @@ Everything a user can get wrong (suites, target spec, replay file, API key, a re
 does not match the stored run) is checked *before* the run row is created and before any
 request is sent, so bad input never leaves a half-written run behind.
 
-Ctrl-C (SIGINT) or SIGTERM stops the workers, writes every finished response, marks the run
-``interrupted`` and returns; the same command with the same ``--run-id`` resumes, skipping
+Ctrl-C (SIGINT) and SIGTERM are handled alike: stop the workers, write every finished
+response, release this process's shard leases, mark the run ``interrupted`` and return (the
+CLI exits 130 for both); the same command with the same ``--run-id`` resumes, skipping
 stored keys. A ``kill -9`` loses at most the unwritten batch (≤ ``batch_size`` responses or
-``interval_s`` of work), which the resume sends again; the store's insert-once keys make
-that safe.
+``flush_interval_s`` of work, 0.5 s by default), which the resume sends again; the store's
+insert-once keys make that safe. Its leases expire after ``lease_s`` (``ACCORD_LEASE_S``,
+30 s by default), after which another process (or the resume) takes its shards over.
+
+``--retry-errors`` (``EngineConfig.retry_errors``) re-sends, on resume, the keys whose stored
+response is an error; a success replaces the error (the store keeps the old attempt).
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from accord import __version__
 from accord.errors import AccordError, StoreError
 from accord.records import utcnow
 from accord.runner._cache import params_for_key
-from accord.runner._engine import Engine, EngineConfig
+from accord.runner._engine import Engine, EngineConfig, error_text
 from accord.runner._ids import new_run_id
+from accord.runner._leases import DEFAULT_SHARD_SIZE, Leases, env_number, supports_leases
 from accord.runner._progress import Counters, ProgressMode, progress_display
 from accord.runner._sources import SuiteSource
 from accord.runner._writer import BatchWriter
@@ -58,6 +64,13 @@ class RunSummary:
     target: str = ""  # the target spec as typed
     target_name: str = ""  # its display name (the run spec's, else the provider's)
     epochs: int = 1
+    #: The most frequent distinct error texts (``kind: message``) with their counts, top 5.
+    error_messages: dict[str, int] = field(default_factory=dict)
+    #: A one-line hint when the server queued or throttled requests (``None`` otherwise).
+    advice: str | None = None
+    #: The adaptive in-flight limit at the end (``None`` when adaptation is off).
+    in_flight_limit: int | None = None
+    retried_errors: int = 0  # stored errors sent again (``--retry-errors``)
 
     @property
     def expected(self) -> int:
@@ -158,6 +171,7 @@ def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
             "rpm": cfg.rpm,
             "max_retries": cfg.max_retries,
             "cache": cfg.use_cache,
+            "shard_size": int(env_number("ACCORD_SHARD_SIZE", cfg.shard_size)),
         },
         epochs=plan.epochs,
         n_items=sum(s.n_items for s in plan.suites),
@@ -208,15 +222,28 @@ async def execute_async(store: ResultStore, plan: RunPlan) -> RunSummary:
 async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool) -> RunSummary:
     loop = asyncio.get_running_loop()
     counters = Counters()
-    writer = BatchWriter(store, run.run_id, batch_size=plan.batch_size, interval_s=plan.flush_interval_s)
+    cfg = plan.config
+    retry = cfg.retry_errors and resumed
+    if retry and not callable(getattr(store, "errored_keys", None)):
+        raise AccordError("this store cannot retry stored errors", fix="upgrade accord, or run without --retry-errors")
+    writer = BatchWriter(store, run.run_id, batch_size=plan.batch_size, interval_s=plan.flush_interval_s, replace_errors=retry)
     done_keys: set[tuple[str, str, str, int]] = set()
+    retry_keys: set[tuple[str, str, str, int]] = set()
     store_items = True
     if resumed:
         done_keys = await writer.db(store.done_keys, run.run_id)
         store_items = (await writer.db(store.count_items, run.run_id)) < run.n_items
+        if retry:
+            errored = await writer.db(store.errored_keys, run.run_id)  # type: ignore[attr-defined]
+            retry_keys = {k for k in errored if k[2] == "none" and k[3] < plan.epochs}
     plain_done = sum(1 for k in done_keys if k[2] == "none" and k[3] < plan.epochs)
-    counters.skipped = plain_done
-    counters.total = run.n_items * plan.epochs - plain_done
+    counters.skipped = max(0, plain_done - len(retry_keys))
+    counters.total = max(0, run.n_items * plan.epochs - counters.skipped)
+    leases = None
+    if supports_leases(store):
+        shard_size = int(run.params.get("shard_size") or DEFAULT_SHARD_SIZE)
+        lease_s = env_number("ACCORD_LEASE_S", cfg.lease_s)
+        leases = Leases(store, run.run_id, n_items=run.n_items, shard_size=shard_size, lease_s=lease_s)
     engine = Engine(
         target=plan.target,
         target_digest=run.target_digest,
@@ -225,10 +252,13 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
         sources=plan.sources,
         epochs=plan.epochs,
         params=plan.params,
-        config=plan.config,
+        config=cfg,
         counters=counters,
         done_keys=done_keys,
         store_items=store_items,
+        leases=leases,
+        retry_keys=retry_keys,
+        n_items=run.n_items,
     )
     bar = progress_display(plan.progress, counters, label="run")
     task = loop.create_task(engine.run())
@@ -278,12 +308,20 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
             if engine.model_versions:
                 meta["model_versions"] = sorted(engine.model_versions)[:50]
             try:
-                await writer.db(lambda: store.set_run_status(run.run_id, status, meta=meta))
+                peers = 0
+                if leases is not None:
+                    await leases.release()  # our unfinished shards are free again at once
+                    if status != "complete":
+                        peers = await leases.live_owners()
+                if not peers:  # processes still working on this run set its status when they end
+                    await writer.db(lambda: store.set_run_status(run.run_id, status, meta=meta))
             except Exception:
                 if status != "failed":
                     raise  # otherwise keep the error that failed the run, not this one
             finally:
                 writer.shutdown()
+                if leases is not None:
+                    leases.shutdown()
     counts = store.response_counts(run.run_id)
     age = process_age_s()
     return RunSummary(
@@ -298,15 +336,59 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
         resumed=resumed,
         sent=counters.done,
         requests=counters.requests,
-        retries=counters.retries,
+        retries=max(0, counters.retries),
         cached=counters.cached,
-        skipped=counters.skipped,
+        skipped=max(0, counters.skipped),
         blocked=counts["blocked"],
         error_kinds=store.error_counts(run.run_id),
         target=run.target,
         target_name=str(run.meta.get("target_name") or run.target),
         epochs=run.epochs,
+        error_messages=_error_messages(store, run.run_id, engine, counts["errors"]),
+        advice=congestion_advice(engine, plan.params.timeout_s, cfg.concurrency),
+        in_flight_limit=engine.window.limit if engine.window is not None else None,
+        retried_errors=len(retry_keys),
     )
+
+
+def _error_messages(store: ResultStore, run_id: str, engine: Engine, stored_errors: int, top: int = 5) -> dict[str, int]:
+    """The ``top`` most frequent error texts of the run's stored errors.
+
+    This invocation's errors are tallied as they happen; when the store holds others
+    (an earlier invocation's, another process's), the stored errors are read instead.
+    """
+    from collections import Counter
+
+    tally = engine.error_messages
+    if stored_errors and sum(tally.values()) != stored_errors:
+        tally = Counter(error_text(r) for r in store.iter_responses(run_id) if r.error_kind is not None)
+    elif not stored_errors:
+        return {}
+    return dict(tally.most_common(top))
+
+
+def congestion_advice(engine: Engine, timeout_s: float, concurrency: int) -> str | None:
+    """A one-line hint when the server queued requests (slow replies, time-outs, 429s)."""
+    p50 = engine.p50_latency()
+    slow = p50 is not None and p50 > 0.5 * timeout_s
+    if not (slow or engine.timeouts or engine.rate_limited):
+        return None
+    parts = []
+    if p50 is not None:
+        parts.append(f"latency p50 {p50:.2g} s of a {timeout_s:g} s timeout")
+    if engine.timeouts:
+        parts.append(f"{engine.timeouts} timed out")
+    if engine.rate_limited:
+        parts.append(f"{engine.rate_limited} rate-limited (429)")
+    window = engine.window
+    suggest = min(window.limit, engine.sustainable()) if window is not None else concurrency
+    if slow:
+        suggest = min(suggest, max(1, concurrency // 2))
+    suggest = max(1, min(suggest, concurrency))
+    adapted = ""
+    if window is not None and window.decreases:
+        adapted = f"; accord lowered its requests in flight to as few as {window.lowest} (of {concurrency})"
+    return f"the server queued or throttled requests: {', '.join(parts)}{adapted}; try --concurrency {suggest}"
 
 
 def print_start(run_id: str, resumed: bool) -> None:

@@ -6,6 +6,13 @@ Workers hand finished responses to ``add``; a batch is written when it reaches
 event loop never waits on SQLite or PostgreSQL; insert-once keys in the store mean a batch
 that is written twice (a crash between write and bookkeeping) cannot duplicate anything.
 
+Every flush happens at most ``interval_s`` after the previous one (0.5 s by default), whether
+or not the workers are busy: the flush loop is its own task and nothing on the event loop
+runs unbounded, so a ``kill -9`` loses at most the last ``interval_s`` of answers (plus the
+write in progress). Actions queued with ``add_action`` run on the database thread after the
+responses added before them are written: that is how a shard is marked finished only once
+its responses are stored.
+
 Memory is bounded: when more than ``max_pending`` responses wait, ``wait_room`` makes the
 workers pause until the writer catches up.
 """
@@ -53,16 +60,20 @@ class BatchWriter:
         batch_size: int = 200,
         interval_s: float = 0.5,
         max_pending: int | None = None,
+        replace_errors: bool = False,
     ) -> None:
         self.store = store
         self.run_id = run_id
         self.batch_size = batch_size
         self.interval_s = interval_s
         self.max_pending = max_pending or batch_size * 10
+        #: ``--retry-errors``: a new response may replace a stored error of the same key.
+        self.replace_errors = replace_errors
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-db")
         self._responses: list[Response] = []
         self._cache: dict[str, dict[str, Any]] = {}
         self._items: list[tuple[int, Sequence[Any]]] = []
+        self._actions: list[Callable[[], object]] = []
         self._kick = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
@@ -88,6 +99,12 @@ class BatchWriter:
         self._items.append((start_seq, items))
         self._kick.set()
 
+    def add_action(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` on the database thread right after everything added so far is written
+        (e.g. mark a shard finished only once its responses are stored); flushes now."""
+        self._actions.append(fn)
+        self._kick.set()
+
     async def wait_room(self) -> None:
         if not self._room.is_set():
             await self._room.wait()
@@ -105,17 +122,18 @@ class BatchWriter:
                 pass
             self._kick.clear()
             await self.flush()
-            if self._closing and not (self._responses or self._items):
+            if self._closing and not (self._responses or self._items or self._actions):
                 return
 
     async def flush(self) -> None:
-        if not (self._responses or self._items or self._cache):
+        if not (self._responses or self._items or self._cache or self._actions):
             return
         responses, self._responses = self._responses, []
         cache, self._cache = self._cache, {}
         items, self._items = self._items, []
+        actions, self._actions = self._actions, []
         self._room.set()
-        self.written += await self.db(self._write, responses, cache, items)
+        self.written += await self.db(self._write, responses, cache, items, actions)
         self.flushes += 1
 
     def close(self) -> None:
@@ -124,7 +142,13 @@ class BatchWriter:
         self._kick.set()
 
     # -- on the database thread ----------------------------------------------------------
-    def _write(self, responses: list[Response], cache: dict[str, dict[str, Any]], items: list[tuple[int, Sequence[Any]]]) -> int:
+    def _write(
+        self,
+        responses: list[Response],
+        cache: dict[str, dict[str, Any]],
+        items: list[tuple[int, Sequence[Any]]],
+        actions: Sequence[Callable[[], object]] = (),
+    ) -> int:
         for start, chunk in items:
             for offset, part in fixed_sizes(list(chunk), self.batch_size):
                 self.store.add_items(self.run_id, part, start_seq=start + offset)
@@ -134,7 +158,12 @@ class BatchWriter:
                 self.store.cache_put_many(dict(part))
         written = 0
         for _, part in fixed_sizes(responses, self.batch_size):
-            written += int(self.store.add_responses(part))
+            if self.replace_errors:
+                written += int(self.store.add_responses(part, replace_errors=True))  # type: ignore[call-arg]
+            else:
+                written += int(self.store.add_responses(part))
+        for action in actions:
+            action()
         return written
 
     def shutdown(self) -> None:

@@ -51,3 +51,60 @@ def migrate(conn: sa.Connection, now: str) -> list[str]:
         conn.execute(sa.insert(s.migrations).values(name=name, applied_at=now))
         applied.append(name)
     return applied
+
+
+# -- later migrations: explicit DDL on frozen copies of the tables, never the current objects.
+# m001 creates the *current* definitions of its tables, so on a fresh database a column that a
+# later migration adds may already be there: ``_add_column`` checks first.
+
+
+def _add_column(conn: sa.Connection, table: str, column: sa.Column[object]) -> None:
+    if column.name in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+        return
+    ddl = f"ALTER TABLE {table} ADD COLUMN {column.name} {column.type.compile(dialect=conn.dialect)}"
+    if not column.nullable:
+        ddl += f" NOT NULL DEFAULT {column.server_default.arg}"  # type: ignore[union-attr]
+    conn.exec_driver_sql(ddl)
+
+
+def _key_columns() -> list[sa.Column[object]]:
+    return [
+        sa.Column("run_id", sa.String(200), primary_key=True),
+        sa.Column("suite_id", sa.String(200), primary_key=True),
+        sa.Column("item_id", sa.String(400), primary_key=True),
+        sa.Column("variant_id", sa.String(400), primary_key=True),
+        sa.Column("epoch", sa.Integer, primary_key=True),
+    ]
+
+
+@migration
+def m002_response_attempts(conn: sa.Connection) -> None:
+    # Every outcome a retried response key replaced (``--retry-errors``).
+    sa.Table(
+        "response_attempts",
+        sa.MetaData(),
+        *_key_columns(),
+        sa.Column("attempt", sa.Integer, primary_key=True),
+        sa.Column("error_kind", sa.String(40)),
+        sa.Column("error", sa.Text),
+        sa.Column("latency_s", sa.Float),
+        sa.Column("requests", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.Column("replaced_at", sa.String(40), nullable=False),
+    ).create(conn, checkfirst=True)
+
+
+@migration
+def m003_leases_and_heartbeat(conn: sa.Connection) -> None:
+    # Shard leases (disjoint work for processes sharing a run) and the run's heartbeat.
+    sa.Table(
+        "leases",
+        sa.MetaData(),
+        sa.Column("run_id", sa.String(200), primary_key=True),
+        sa.Column("shard", sa.Integer, primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("expires_at", sa.Float, nullable=False),
+        sa.Column("finished", sa.Boolean, nullable=False),
+    ).create(conn, checkfirst=True)
+    _add_column(conn, "runs", sa.Column("shard_size", sa.Integer, nullable=False, server_default="256"))
+    _add_column(conn, "runs", sa.Column("alive_until", sa.Float))

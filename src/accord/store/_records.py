@@ -34,6 +34,13 @@ class RunInfo(BaseModel):
     n_items: int = 0
     accord_version: str = ""
     meta: dict[str, Any] = Field(default_factory=dict)
+    #: Items per shard lease (``ResultStore.claim_shard``); fixed when the run is created.
+    shard_size: int = Field(default=256, ge=1)
+
+    @property
+    def n_shards(self) -> int:
+        """Shards covering the run's items (seq 0..n_items-1), at least one."""
+        return max(1, -(-self.n_items // self.shard_size))
 
     @property
     def expected_responses(self) -> int:

@@ -49,6 +49,11 @@ runs = sa.Table(
     sa.Column("n_items", sa.Integer, nullable=False),
     sa.Column("accord_version", sa.String(40), nullable=False),
     sa.Column("meta_json", sa.Text, nullable=False, server_default="{}"),
+    # m003: items per shard lease (fixed per run), and the run's heartbeat: epoch seconds until
+    # which its process counts as alive (a ``running`` run past it, with no live lease, is
+    # read as ``interrupted``).
+    sa.Column("shard_size", sa.Integer, nullable=False, server_default="256"),
+    sa.Column("alive_until", sa.Float),
 )
 
 items = sa.Table(
@@ -115,4 +120,33 @@ artifacts = sa.Table(
     sa.Column("name", sa.String(400), primary_key=True),
     sa.Column("payload_json", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+# m002: every replaced outcome of a response key (``add_responses(..., replace_errors=True)``):
+# the responses table holds at most one successful response per key and the latest outcome;
+# each error it replaced is kept here, numbered from 1 in the order it was replaced.
+attempts_table = sa.Table(
+    "response_attempts",
+    metadata,
+    *_response_key(),
+    sa.Column("attempt", sa.Integer, primary_key=True),
+    sa.Column("error_kind", sa.String(40)),
+    sa.Column("error", sa.Text),
+    sa.Column("latency_s", sa.Float),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("replaced_at", sa.String(40), nullable=False),
+)
+
+# m003: shard leases. Shard k of a run holds the items with seq in [k*shard_size, (k+1)*shard_size);
+# a row exists once a shard was first claimed. ``expires_at`` is epoch seconds (the database's
+# clock on PostgreSQL, the host's on SQLite).
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("run_id", sa.String(200), primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("finished", sa.Boolean, nullable=False),
 )

@@ -1,14 +1,20 @@
 """The results database behind one interface: SQLite embedded, PostgreSQL shared.
 
-Responses are written once: inserts ignore a key that is already there, so a resumed or
-doubly-delivered batch can never duplicate or overwrite a stored response. Everything is
+At most one successful response per key: inserts ignore a key that is already there, so a
+resumed or doubly-delivered batch can never duplicate or overwrite a stored response; only an
+explicit retry (``add_responses(..., replace_errors=True)``) replaces a stored *error*, keeping
+it in ``response_attempts``. Writes take SQLite's write lock up front (``BEGIN IMMEDIATE``), so
+check-then-write steps are race-free between processes; PostgreSQL uses row and advisory locks. Everything is
 streamed (``iter_*`` read in pages) so memory does not grow with the size of a run.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from accord.errors import AccordError, StoreError
+from accord.ids import validate_run_id
 from accord.records import ErrorKind, Label, Message, Response
 from accord.store import _schema as s
 from accord.store._migrations import migrate
@@ -50,32 +57,100 @@ def _normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling is off (``isolation_level = None``): it would not begin
+    # a transaction before DDL or SELECT, so migrations and read-then-write steps ran without the
+    # write lock. ``_sqlite_begin`` issues BEGIN itself instead.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # journal_mode=WAL is set once, by ``_ensure_schema``, only on a database known to be
+    # accord's: it rewrites the file header, and a foreign file must stay byte-identical.
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_pragmas_ro(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    """``BEGIN IMMEDIATE`` for write transactions (``Store._write``): the write lock is taken
+    before anything is read, so check-then-write steps (run creation, migrations, shard claims)
+    cannot interleave between processes, and a writer waits (busy timeout) instead of failing
+    to upgrade a read lock. Reads begin deferred and never block writers (WAL)."""
+    mode = "IMMEDIATE" if conn.get_execution_options().get("accord_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _sqlite_read_only_uri(path: str) -> str:
+    """A ``file:`` URI that opens ``path`` without ever writing to it.
+
+    ``mode=ro`` is enough where the directory is writable (SQLite may still create the WAL's
+    ``-shm`` index next to it). Where it is not (a read-only filesystem or directory) and no
+    ``-shm`` exists, WAL needs ``immutable=1``: SQLite then takes no locks and reads the main
+    file only; nothing can be writing there anyway.
+    """
+    import sqlite3
+    from urllib.parse import quote
+
+    base = "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
+    folder = str(Path(path).resolve().parent)
+    if not os.access(folder, os.W_OK) and not os.access(path + "-shm", os.W_OK):
+        return base + "&immutable=1"
+    try:  # a probe: the -shm may still be impossible to create (a read-only mount, as root)
+        con = sqlite3.connect(base, uri=True, timeout=30)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.OperationalError:
+        return base + "&immutable=1"
+    return base
+
+
+def _write_tx(conn: sa.Connection) -> sa.Connection:
+    return conn.execution_options(accord_write=True)
+
+
+#: How long a freshly created or resumed run counts as alive without a heartbeat
+#: (``touch_run``/``renew_leases``); runs stored before heartbeats existed use ``updated_at``.
+DEFAULT_ALIVE_S = 60.0
 
 
 class Store:
     """Open with ``Store.open(url)``; ``None`` means ``ACCORD_DB`` or the embedded SQLite file."""
 
-    def __init__(self, engine: sa.Engine, url: str) -> None:
+    def __init__(self, engine: sa.Engine, url: str, *, read_only: bool = False) -> None:
         self.engine = engine
         self.url = url
         self.dialect = engine.dialect.name
+        self.read_only = read_only
 
     # -- lifecycle -------------------------------------------------------------------
     @classmethod
-    def open(cls, url: str | None = None, *, create: bool = True) -> Store:
+    def open(cls, url: str | None = None, *, create: bool = True, read_only: bool = False) -> Store:
         """Open (and migrate) the store at ``url``.
 
-        ``create=False`` is for commands that only read: a mistyped ``--db`` path then fails
-        with the path it looked at, instead of silently creating an empty database.
+        ``create=False`` is for commands that work on stored runs: a mistyped ``--db`` path, an
+        empty file or an empty PostgreSQL database then fails with what it looked at, instead
+        of silently becoming a new, empty store.
+
+        ``read_only=True`` (implies ``create=False``) is for commands that only read (``runs
+        list/show/export``): nothing is ever written. SQLite files open with ``mode=ro``
+        (``immutable=1`` on a read-only filesystem), and a database whose schema is older than
+        this accord is refused with a request to open it once with a writing command, which
+        migrates it; a read-only command never migrates.
+
+        Whatever the flags, a database that has tables but no ``_accord_migrations`` table is
+        another program's: it is refused untouched, as is one written by a newer accord.
         """
         from accord.paths import default_db_url
 
+        create = create and not read_only
         raw = url or default_db_url()
         norm = _normalise_url(raw)
         try:
@@ -90,9 +165,20 @@ class Store:
                         f"no results database at {db_path}",
                         fix="check --db / ACCORD_DB, or store a run first with `accord run`",
                     )
-                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(norm, connect_args={"timeout": 30})
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+                if not read_only:
+                    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            if read_only and db_path and db_path != ":memory:":
+                import sqlite3
+
+                uri = _sqlite_read_only_uri(db_path)
+                engine = sa.create_engine(
+                    "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False), poolclass=sa.pool.QueuePool
+                )
+                sa.event.listen(engine, "connect", _sqlite_pragmas_ro)
+            else:
+                engine = sa.create_engine(norm, connect_args={"timeout": 30})
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            sa.event.listen(engine, "begin", _sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
             try:
                 import psycopg  # noqa: F401  (the driver SQLAlchemy will load)
@@ -101,27 +187,86 @@ class Store:
 
                 raise MissingDependencyError("PostgreSQL stores", "postgres", "psycopg") from None
             engine = sa.create_engine(norm, pool_pre_ping=True)
+            if read_only:
+                engine = engine.execution_options(postgresql_readonly=True)
         else:
             raise StoreError(f"unsupported database {parsed.get_backend_name()!r}", fix="use sqlite:///PATH or postgresql://...")
-        store = cls(engine, raw)
-        store._ensure_schema()
+        store = cls(engine, raw, read_only=read_only)
+        try:
+            store._ensure_schema(create=create)
+        except BaseException:
+            engine.dispose()
+            raise
         return store
 
-    def _ensure_schema(self) -> None:
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (see ``_sqlite_begin``)."""
+        if self.read_only:
+            raise StoreError(f"the results database {self.url!r} was opened read-only", fix="this is a bug in accord: report it")
+        with self.engine.connect() as conn:
+            with _write_tx(conn).begin():
+                yield conn
+
+    def _schema_state(self, conn: sa.Connection) -> tuple[set[str], list[str]]:
+        """(migrations applied, names of the database's tables); refuses foreign or newer databases."""
+        from accord.store._migrations import MIGRATIONS
+
+        tables = sorted(sa.inspect(conn).get_table_names())
+        if s.migrations.name not in tables:
+            if tables:
+                shown = ", ".join(tables[:8]) + (f", ... ({len(tables)} in all)" if len(tables) > 8 else "")
+                raise StoreError(
+                    f"{self.url} is not an accord results database (it has tables: {shown})",
+                    why="it has tables but no _accord_migrations table, so another program owns it; accord changed nothing",
+                    fix="point --db / ACCORD_DB at an accord store or at a new file",
+                )
+            return set(), tables
+        done = {r[0] for r in conn.execute(sa.select(s.migrations.c.name))}
+        unknown = sorted(done - {name for name, _ in MIGRATIONS})
+        if unknown:
+            raise StoreError(
+                f"this database was written by a newer accord (unknown migrations: {', '.join(unknown)})",
+                why="opening it with this version could misread or damage its data",
+                fix="upgrade accord (pip install -U accord) or use another --db",
+            )
+        return done, tables
+
+    def _ensure_schema(self, *, create: bool = True) -> None:
+        from accord.store._migrations import MIGRATIONS
+
+        wanted = [name for name, _ in MIGRATIONS]
         try:
             with self.engine.connect() as conn:
-                insp = sa.inspect(conn)
-                if insp.has_table(s.migrations.name):
-                    from accord.store._migrations import MIGRATIONS
-
-                    done = {r[0] for r in conn.execute(sa.select(s.migrations.c.name))}
-                    if done == {name for name, _ in MIGRATIONS}:
-                        return  # the common case: nothing to do, no lock taken
-            with self.engine.begin() as conn:
+                done, tables = self._schema_state(conn)
+            if done and set(wanted) <= done:
+                return  # the common case: nothing to do, no lock taken
+            if not done and not create:
+                raise StoreError(
+                    f"{self.url} is empty: it is not an accord results database yet",
+                    why="commands that work on stored runs never create a store (nothing was written)",
+                    fix="check --db / ACCORD_DB, or store a run first with `accord run`",
+                )
+            if self.read_only:
+                missing = [n for n in wanted if n not in done]
+                raise StoreError(
+                    f"the results database {self.url} was written by an older accord (its schema lacks {', '.join(missing)})",
+                    why="read-only commands never change a database",
+                    fix="open it once with a command that writes (e.g. `accord judge RUN` or `accord run`), which upgrades it; then retry",
+                )
+            if self.dialect == "sqlite":
+                raw = self.engine.raw_connection()  # outside any transaction, as the pragma needs
+                try:
+                    raw.cursor().execute("PRAGMA journal_mode=WAL")
+                finally:
+                    raw.close()
+            with self._write() as conn:
                 if self.dialect == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(781245)"))
-                else:
-                    conn.exec_driver_sql("SELECT 1")  # BEGIN is issued lazily; take the write lock now
+                # under the lock (BEGIN IMMEDIATE / the advisory lock): look again, then migrate
+                done, _ = self._schema_state(conn)
+                if not done and not create:
+                    raise StoreError(f"{self.url} is empty: it is not an accord results database yet", fix="store a run first with `accord run`")
                 migrate(conn, _now())
         except sa.exc.DatabaseError as exc:  # OperationalError (unreachable, locked) or "file is not a database"
             raise StoreError(f"cannot open database {self.url!r}: {exc.orig}", fix="check the --db URL / ACCORD_DB and that the server is running") from exc
@@ -134,6 +279,13 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _db_now(self, conn: sa.Connection) -> float:
+        """Epoch seconds for leases and heartbeats: the server's clock on PostgreSQL (hosts
+        sharing it may disagree), the host's on SQLite (a local file)."""
+        if self.dialect == "postgresql":
+            return float(conn.execute(sa.text("SELECT EXTRACT(EPOCH FROM clock_timestamp())")).scalar_one())
+        return time.time()
 
     def _insert_ignore(self, table: sa.Table) -> Any:
         from sqlalchemy.dialects import postgresql, sqlite
@@ -148,7 +300,7 @@ class Store:
         that come back from ``RETURNING`` (supported by SQLite >= 3.35 and PostgreSQL).
         """
         stmt = self._insert_ignore(table).returning(table.c.run_id)
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             return len(conn.execute(stmt, rows).all())
 
     # -- runs ------------------------------------------------------------------------
@@ -156,29 +308,38 @@ class Store:
         """Create ``run``, or return the stored one if the same run id exists.
 
         Resuming is only allowed with the same target digest and suite digests: anything else
-        would mix two different experiments under one id.
+        would mix two different experiments under one id. Race-free: processes starting the
+        same new id at once all insert-or-ignore under the write lock, exactly one creates it
+        and the others resume it.
         """
-        existing = self.get_run(run.run_id)
-        if existing is None:
-            with self.engine.begin() as conn:
-                conn.execute(sa.insert(s.runs).values(**self._run_row(run)))
-            return run, False
-        if existing.target_digest != run.target_digest:
-            raise StoreError(
-                f"run '{run.run_id}' exists with a different target ({existing.target})",
-                why=f"stored target digest {existing.target_digest}, this one {run.target_digest}",
-                fix="use a new --run-id, or the same --target to resume",
-            )
-        old = [(x.suite_id, x.digest) for x in existing.suites]
-        new = [(x.suite_id, x.digest) for x in run.suites]
-        if old != new or existing.epochs != run.epochs:
-            raise StoreError(
-                f"run '{run.run_id}' exists with different suites or epochs",
-                why=f"stored {old} x{existing.epochs} epochs, asked {new} x{run.epochs}",
-                fix="use a new --run-id, or the same --suite/--epochs to resume",
-            )
-        self.set_run_status(run.run_id, "running")
-        return existing, True
+        validate_run_id(run.run_id, field="run_id")
+        t = s.runs
+        with self._write() as conn:
+            now = self._db_now(conn)
+            row = {**self._run_row(run), "alive_until": now + DEFAULT_ALIVE_S}
+            if conn.execute(self._insert_ignore(t).values(**row).returning(t.c.run_id)).first() is not None:
+                return run, False
+            q = sa.select(t).where(t.c.run_id == run.run_id)
+            if self.dialect == "postgresql":
+                q = q.with_for_update()
+            existing = self._run_from_row(conn.execute(q).one())
+            if existing.target_digest != run.target_digest:
+                raise StoreError(
+                    f"run '{run.run_id}' exists with a different target ({existing.target})",
+                    why=f"stored target digest {existing.target_digest}, this one {run.target_digest}",
+                    fix="use a new --run-id, or the same --target to resume",
+                )
+            old = [(x.suite_id, x.digest) for x in existing.suites]
+            new = [(x.suite_id, x.digest) for x in run.suites]
+            if old != new or existing.epochs != run.epochs:
+                raise StoreError(
+                    f"run '{run.run_id}' exists with different suites or epochs",
+                    why=f"stored {old} x{existing.epochs} epochs, asked {new} x{run.epochs}",
+                    fix="use a new --run-id, or the same --suite/--epochs to resume",
+                )
+            updated = _now()
+            conn.execute(sa.update(t).where(t.c.run_id == run.run_id).values(status="running", updated_at=updated, alive_until=now + DEFAULT_ALIVE_S))
+        return existing.model_copy(update={"status": "running", "updated_at": datetime.fromisoformat(updated)}), True
 
     @staticmethod
     def _run_row(run: RunInfo) -> dict[str, Any]:
@@ -195,15 +356,26 @@ class Store:
             "n_items": run.n_items,
             "accord_version": run.accord_version,
             "meta_json": json.dumps(run.meta, sort_keys=True),
+            "shard_size": run.shard_size,
         }
 
     @staticmethod
-    def _run_from_row(row: Any) -> RunInfo:
+    def _run_from_row(row: Any, *, now: float | None = None, live_owners: int = 0) -> RunInfo:
+        """The run of a stored row. With ``now``, a stored ``running`` whose process is gone (no
+        live lease, heartbeat expired) reads as ``interrupted``: a run killed with -9 never
+        got to write its real ending."""
+        status = row.status
+        if now is not None and status == "running" and live_owners == 0:
+            alive = row.alive_until
+            if alive is None:  # stored before heartbeats existed
+                alive = datetime.fromisoformat(row.updated_at).timestamp() + DEFAULT_ALIVE_S
+            if alive < now:
+                status = "interrupted"
         return RunInfo(
             run_id=row.run_id,
             created_at=datetime.fromisoformat(row.created_at),
             updated_at=datetime.fromisoformat(row.updated_at),
-            status=row.status,
+            status=status,
             target=row.target,
             target_digest=row.target_digest,
             suites=[SuiteRef(**x) for x in json.loads(row.suites_json)],
@@ -212,12 +384,24 @@ class Store:
             n_items=row.n_items,
             accord_version=row.accord_version,
             meta=json.loads(row.meta_json or "{}"),
+            shard_size=row.shard_size or 256,
         )
+
+    def _live_owner_counts(self, conn: sa.Connection, now: float, run_id: str | None = None) -> dict[str, int]:
+        t = s.leases
+        q = sa.select(t.c.run_id, sa.func.count(sa.distinct(t.c.owner))).where(t.c.expires_at > now).group_by(t.c.run_id)
+        if run_id is not None:
+            q = q.where(t.c.run_id == run_id)
+        return {r: int(n) for r, n in conn.execute(q)}
 
     def get_run(self, run_id: str) -> RunInfo | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(s.runs).where(s.runs.c.run_id == run_id)).first()
-        return self._run_from_row(row) if row else None
+            if row is None:
+                return None
+            now = self._db_now(conn)
+            live = self._live_owner_counts(conn, now, run_id).get(run_id, 0)
+        return self._run_from_row(row, now=now, live_owners=live)
 
     def require_run(self, run_id: str) -> RunInfo:
         run = self.get_run(run_id)
@@ -232,7 +416,9 @@ class Store:
     def list_runs(self) -> list[RunInfo]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(s.runs).order_by(s.runs.c.created_at.desc())).all()
-        return [self._run_from_row(r) for r in rows]
+            now = self._db_now(conn)
+            live = self._live_owner_counts(conn, now)
+        return [self._run_from_row(r, now=now, live_owners=live.get(r.run_id, 0)) for r in rows]
 
     def set_run_status(self, run_id: str, status: str, *, n_items: int | None = None, meta: dict[str, Any] | None = None) -> None:
         values: dict[str, Any] = {"status": status, "updated_at": _now()}
@@ -240,8 +426,101 @@ class Store:
             values["n_items"] = n_items
         if meta is not None:
             values["meta_json"] = json.dumps(meta, sort_keys=True)
-        with self.engine.begin() as conn:
+        with self._write() as conn:
+            if status == "running":
+                values["alive_until"] = self._db_now(conn) + DEFAULT_ALIVE_S
             conn.execute(sa.update(s.runs).where(s.runs.c.run_id == run_id).values(**values))
+
+    def touch_run(self, run_id: str, *, alive_s: float = DEFAULT_ALIVE_S) -> None:
+        """Heartbeat: the run's process is alive for another ``alive_s`` seconds.
+
+        ``renew_leases`` does this too; a process that holds no lease calls it at least every
+        ``alive_s / 3`` seconds while the run is ``running``."""
+        with self._write() as conn:
+            now = self._db_now(conn)
+            conn.execute(sa.update(s.runs).where(s.runs.c.run_id == run_id).values(alive_until=now + alive_s))
+
+    # -- shard leases ----------------------------------------------------------------
+    def _lock_run(self, conn: sa.Connection, run_id: str) -> None:
+        """Serialise lease changes of one run: the run row's lock on PostgreSQL (SQLite's
+        ``BEGIN IMMEDIATE`` already holds the database's write lock). Lock order everywhere:
+        the run row first, then its leases."""
+        q = sa.select(s.runs.c.run_id).where(s.runs.c.run_id == run_id)
+        if self.dialect == "postgresql":
+            q = q.with_for_update()
+        if conn.execute(q).first() is None:
+            raise AccordError(f"no run '{run_id}' in {self.url}", fix="create it first (create_or_resume_run)")
+
+    def claim_shard(self, run_id: str, owner: str, *, n_shards: int, lease_s: float) -> int | None:
+        """Claim one shard of ``run_id`` for ``owner`` for ``lease_s`` seconds; return its number.
+
+        The lowest shard in ``range(n_shards)`` that is not finished and not held by an
+        unexpired lease (of any owner, this one included); an expired lease is taken over.
+        ``None`` when every shard is finished or held. Atomic across processes.
+        """
+        t = s.leases
+        with self._write() as conn:
+            self._lock_run(conn, run_id)
+            now = self._db_now(conn)
+            rows = {r.shard: r for r in conn.execute(sa.select(t.c.shard, t.c.finished, t.c.expires_at).where(t.c.run_id == run_id, t.c.shard < n_shards))}
+            for shard in range(n_shards):
+                r = rows.get(shard)
+                if r is None:
+                    conn.execute(sa.insert(t).values(run_id=run_id, shard=shard, owner=owner, expires_at=now + lease_s, finished=False))
+                    break
+                if not r.finished and r.expires_at <= now:
+                    conn.execute(sa.update(t).where(t.c.run_id == run_id, t.c.shard == shard).values(owner=owner, expires_at=now + lease_s))
+                    break
+            else:
+                return None
+            conn.execute(sa.update(s.runs).where(s.runs.c.run_id == run_id).values(alive_until=now + lease_s))
+            return shard
+
+    def renew_leases(self, run_id: str, owner: str, *, lease_s: float) -> int:
+        """Heartbeat: extend ``owner``'s unfinished leases (and the run's) by ``lease_s`` from
+        now; returns how many leases were renewed. Call it at least every ``lease_s / 3``.
+        A lease another owner took over after it expired is not this owner's any more."""
+        t = s.leases
+        with self._write() as conn:
+            self._lock_run(conn, run_id)
+            now = self._db_now(conn)
+            conn.execute(sa.update(s.runs).where(s.runs.c.run_id == run_id).values(alive_until=now + lease_s))
+            res = conn.execute(
+                sa.update(t).where(t.c.run_id == run_id, t.c.owner == owner, t.c.finished == sa.false()).values(expires_at=now + lease_s).returning(t.c.shard)
+            )
+            return len(res.all())
+
+    def finish_shard(self, run_id: str, shard: int, owner: str) -> None:
+        """Mark ``shard`` done: no one claims it again. Its items are all stored (by ``owner``,
+        or by whoever took an expired lease over; responses are written once, so both is fine)."""
+        t = s.leases
+        with self._write() as conn:
+            self._lock_run(conn, run_id)
+            now = self._db_now(conn)
+            done = conn.execute(
+                sa.update(t).where(t.c.run_id == run_id, t.c.shard == shard).values(finished=True, owner=owner).returning(t.c.shard)
+            ).first()
+            if done is None:
+                conn.execute(sa.insert(t).values(run_id=run_id, shard=shard, owner=owner, expires_at=now, finished=True))
+
+    def release_leases(self, run_id: str, owner: str) -> None:
+        """Give up ``owner``'s unfinished leases at once (clean exit, Ctrl-C): others may claim
+        them immediately, without waiting for expiry."""
+        t = s.leases
+        with self._write() as conn:
+            conn.execute(sa.update(t).where(t.c.run_id == run_id, t.c.owner == owner).values(expires_at=0.0))
+
+    def live_owners(self, run_id: str) -> int:
+        """How many owners hold an unexpired lease on ``run_id`` (finished shards included
+        until their lease runs out)."""
+        with self.engine.connect() as conn:
+            return self._live_owner_counts(conn, self._db_now(conn), run_id).get(run_id, 0)
+
+    def finished_shards(self, run_id: str) -> set[int]:
+        """Shards of ``run_id`` marked finished."""
+        t = s.leases
+        with self.engine.connect() as conn:
+            return {int(r[0]) for r in conn.execute(sa.select(t.c.shard).where(t.c.run_id == run_id, t.c.finished == sa.true()))}
 
     # -- items -----------------------------------------------------------------------
     def add_items(self, run_id: str, items: Iterable[Any], *, start_seq: int = 0) -> int:
@@ -260,7 +539,7 @@ class Store:
             for i, it in enumerate(items)
         ]
         if rows:
-            with self.engine.begin() as conn:
+            with self._write() as conn:
                 conn.execute(self._insert_ignore(s.items), rows)
         return len(rows)
 
@@ -287,30 +566,90 @@ class Store:
             return int(conn.execute(sa.select(sa.func.count()).select_from(s.items).where(s.items.c.run_id == run_id)).scalar_one())
 
     # -- responses -------------------------------------------------------------------
-    def add_responses(self, responses: Sequence[Response]) -> int:
-        """Insert responses; keys already stored are left untouched. Returns rows inserted."""
+    def add_responses(self, responses: Sequence[Response], *, replace_errors: bool = False) -> int:
+        """Insert responses; returns rows written.
+
+        A key already stored is left untouched, so a resumed or redelivered batch never
+        duplicates or overwrites a response. With ``replace_errors`` (``accord run
+        --retry-errors``), a response may replace a stored *error* of the same key: the error
+        is first copied into ``response_attempts`` (numbered from 1) and the labels of the
+        replaced response (they labelled the error) are deleted, all in one transaction. A
+        stored success or block is never replaced: at most one successful response per key.
+        """
         if not responses:
             return 0
-        rows = [
-            {
-                **_key(r),
-                "messages_json": json.dumps([m.model_dump() for m in r.messages], ensure_ascii=False),
-                "output": r.output,
-                "finish_reason": r.finish_reason,
-                "blocked": r.blocked,
-                "latency_s": r.latency_s,
-                "input_tokens": r.input_tokens,
-                "output_tokens": r.output_tokens,
-                "model_version": r.model_version,
-                "error_kind": r.error_kind.value if r.error_kind else None,
-                "error": r.error,
-                "attempts": r.attempts,
-                "cached": r.cached,
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in responses
-        ]
-        return self._insert_counting(s.responses, rows)
+        rows = [self._response_row(r) for r in responses]
+        if not replace_errors:
+            return self._insert_counting(s.responses, rows)
+        t, a = s.responses, s.attempts_table
+        key_cols = [t.c[f] for f in _KEY_FIELDS]
+        by_key = {tuple(row[f] for f in _KEY_FIELDS): row for row in rows}
+        written = 0
+        with self._write() as conn:
+            inserted = conn.execute(self._insert_ignore(t).returning(*key_cols), list(by_key.values())).all()
+            written += len(inserted)
+            rest = [k for k in by_key if k not in {tuple(r) for r in inserted}]
+            replaced_at = _now()
+            for i in range(0, len(rest), 200):
+                chunk = rest[i : i + 200]
+                q = sa.select(t).where(sa.tuple_(*key_cols).in_(chunk), t.c.error_kind.is_not(None))
+                if self.dialect == "postgresql":
+                    q = q.with_for_update()
+                for old in conn.execute(q).all():
+                    key = {f: getattr(old, f) for f in _KEY_FIELDS}
+                    where = [a.c[f] == v for f, v in key.items()]
+                    n = conn.execute(sa.select(sa.func.count()).select_from(a).where(*where)).scalar_one()
+                    conn.execute(
+                        sa.insert(a).values(
+                            **key,
+                            attempt=int(n) + 1,
+                            error_kind=old.error_kind,
+                            error=old.error,
+                            latency_s=old.latency_s,
+                            requests=old.attempts,
+                            created_at=old.created_at,
+                            replaced_at=replaced_at,
+                        )
+                    )
+                    conn.execute(sa.delete(s.labels).where(*[s.labels.c[f] == v for f, v in key.items()]))
+                    new = by_key[tuple(key[f] for f in _KEY_FIELDS)]
+                    conn.execute(sa.update(t).where(*[t.c[f] == v for f, v in key.items()]).values(**{k: v for k, v in new.items() if k not in _KEY_FIELDS}))
+                    written += 1
+        return written
+
+    @staticmethod
+    def _response_row(r: Response) -> dict[str, Any]:
+        return {
+            **_key(r),
+            "messages_json": json.dumps([m.model_dump() for m in r.messages], ensure_ascii=False),
+            "output": r.output,
+            "finish_reason": r.finish_reason,
+            "blocked": r.blocked,
+            "latency_s": r.latency_s,
+            "input_tokens": r.input_tokens,
+            "output_tokens": r.output_tokens,
+            "model_version": r.model_version,
+            "error_kind": r.error_kind.value if r.error_kind else None,
+            "error": r.error,
+            "attempts": r.attempts,
+            "cached": r.cached,
+            "created_at": r.created_at.isoformat(),
+        }
+
+    def errored_keys(self, run_id: str) -> set[KeyTuple]:
+        """Keys of ``run_id`` whose stored response is an error (what ``--retry-errors`` re-sends)."""
+        t = s.responses
+        with self.engine.connect() as conn:
+            res = conn.execute(sa.select(t.c.suite_id, t.c.item_id, t.c.variant_id, t.c.epoch).where(t.c.run_id == run_id, t.c.error_kind.is_not(None)))
+            return {(a, b, c, int(d)) for a, b, c, d in res}
+
+    def iter_attempts(self, run_id: str) -> Iterator[dict[str, Any]]:
+        """Every replaced outcome of ``run_id`` (oldest first per key), as plain dicts."""
+        a = s.attempts_table
+        q = sa.select(a).where(a.c.run_id == run_id).order_by(*self._key_order(a), a.c.attempt)
+        with self.engine.connect() as conn:
+            for row in conn.execute(q).yield_per(2000):
+                yield dict(row._mapping)
 
     def done_keys(self, run_id: str) -> set[KeyTuple]:
         """Keys already stored for ``run_id`` (what a resumed run skips)."""
@@ -377,10 +716,11 @@ class Store:
             sa.func.sum(sa.case((t.c.error_kind.is_not(None), 1), else_=0)),
             sa.func.sum(sa.case((sa.and_(t.c.error_kind.is_(None), t.c.blocked == sa.true()), 1), else_=0)),
             sa.func.sum(sa.case((t.c.cached == sa.true(), 1), else_=0)),
-            sa.func.sum(t.c.attempts),
+            # cached responses have attempts 0: a retry is an attempt beyond the first, never fewer
+            sa.func.sum(sa.case((t.c.attempts > 1, t.c.attempts - 1), else_=0)),
         ).where(t.c.run_id == run_id)
         with self.engine.connect() as conn:
-            total, errors, blocked, cached, attempts = conn.execute(q).one()
+            total, errors, blocked, cached, retries = conn.execute(q).one()
         total, errors, blocked, cached = int(total or 0), int(errors or 0), int(blocked or 0), int(cached or 0)
         return {
             "responses": total,
@@ -388,7 +728,7 @@ class Store:
             "blocked": blocked,
             "errors": errors,
             "cached": cached,
-            "retries": int(attempts or 0) - total,
+            "retries": int(retries or 0),
         }
 
     def error_counts(self, run_id: str) -> dict[str, int]:
@@ -445,7 +785,7 @@ class Store:
         stmt = insert.on_conflict_do_update(
             index_elements=keys, set_={c.name: insert.excluded[c.name] for c in t.columns if c.name not in keys}
         ).returning(t.c.run_id)
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             return len(conn.execute(stmt, self._label_rows(labels)).all())
 
     def labelled_keys(self, run_id: str, judge_id: str, version: str | None = None) -> set[KeyTuple]:
@@ -507,14 +847,14 @@ class Store:
             return
         now = _now()
         rows = [{"key": k, "completion_json": json.dumps(v, ensure_ascii=False), "created_at": now} for k, v in entries.items()]
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(self._insert_ignore(s.cache), rows)
 
     # -- artifacts (verdicts, attestations, reports) ---------------------------------
     def put_artifact(self, run_id: str, kind: str, name: str, payload: dict[str, Any]) -> None:
         """Store (or replace) a derived document of a run, e.g. kind="verdicts", name=pack id."""
         t = s.artifacts
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(sa.delete(t).where(t.c.run_id == run_id, t.c.kind == kind, t.c.name == name))
             conn.execute(
                 sa.insert(t).values(run_id=run_id, kind=kind, name=name, payload_json=json.dumps(payload, ensure_ascii=False), created_at=_now())

@@ -15,13 +15,12 @@ defaults. Columns that no field uses are ignored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from accord.errors import InputError
-from accord.readers import csv_header, read_csv, read_jsonl
+from accord.errors import InputError, brief
+from accord.readers import csv_header, loads_json, read_csv, read_jsonl
 from accord.records import Item
 from accord.suites._source import SuiteSource
 from accord.suites._validate import RowContext, make_item
@@ -48,7 +47,7 @@ def _jsonl_rows(path: Path, suite_id: str, mapping: Mapping[str, str]) -> Iterat
             name = inverse.get(key) or ("id" if key == "item_id" else key)
             if name not in FIELDS:
                 raise InputError(
-                    f"unknown field '{key}'",
+                    f"unknown field {brief(key)}",
                     file=file,
                     line=lineno,
                     field=key,
@@ -131,10 +130,9 @@ def _csv_rows(path: Path, suite_id: str, columns: dict[str, str]) -> Iterator[tu
             if name == "messages":
                 if not value.strip():
                     continue
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    raise ctx.error("messages is not a JSON list", "messages", expected='[{"role": "user", "content": "..."}]') from None
+                value = loads_json(
+                    value, file=file, line=lineno, field=ctx.column("messages"), expected='a JSON list [{"role": "user", "content": "..."}]'
+                )
             if name == "tags":
                 value = [t.strip() for t in value.split(";") if t.strip()]
             row[name] = value

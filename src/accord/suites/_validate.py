@@ -16,7 +16,8 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from accord.errors import InputError
+from accord.errors import InputError, brief
+from accord.readers import has_lone_surrogates
 from accord.records import Intent, Item, Message
 from accord.taxonomy import BENIGN, hazard_ids
 
@@ -54,14 +55,33 @@ class RowContext:
         )
 
 
-def _text(value: Any, ctx: RowContext, field: str, *, required: bool) -> str | None:
+def _text(value: Any, ctx: RowContext, field: str, *, required: bool, numbers: bool = False) -> str | None:
+    """A text field: a string (an integer too with ``numbers``, for ids), never another type."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise ctx.error(f"empty {field}", field, expected="non-empty text")
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ctx.error(f"{field} must be text", field, expected="string", got=type(value).__name__)
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, (str, int) if numbers else str):
+        raise ctx.error(
+            f"{field} must be text", field, expected="a string" + (" or an integer" if numbers else ""), got=type(value).__name__
+        )
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError:  # past the interpreter's digit limit
+            raise ctx.error(f"{field} is too long a number", field, expected="an id of at most 4300 digits") from None
+    _check_chars(value, ctx, field)
+    return value
+
+
+def _check_chars(value: str, ctx: RowContext, field: str) -> None:
+    """Text must be encodable: a lone surrogate (from a JSON escape) cannot be sent, stored or hashed."""
+    if has_lone_surrogates(value):
+        raise ctx.error(
+            "a lone UTF-16 surrogate (U+D800-U+DFFF) is not text",
+            field,
+            expected="text (astral characters as a surrogate pair or as UTF-8)",
+        )
 
 
 def check_hazard(value: str, ctx: RowContext, field: str = "hazard") -> str:
@@ -69,7 +89,7 @@ def check_hazard(value: str, ctx: RowContext, field: str = "hazard") -> str:
     if value not in known:
         close = difflib.get_close_matches(value, sorted(known), n=1)
         raise ctx.error(
-            f"unknown hazard '{value}'",
+            f"unknown hazard {brief(value)}",
             field,
             expected="a canonical hazard id",
             fix=(f"did you mean '{close[0]}'? " if close else "") + "known: " + ", ".join(sorted(known)),
@@ -88,11 +108,21 @@ def _messages(value: Any, ctx: RowContext) -> tuple[Message, ...]:
                 "each message must be an object with exactly 'role' and 'content'",
                 file=ctx.file, line=ctx.line, field=where, expected="{role, content}", got=turn,
             )
-        if turn["role"] not in ROLES:
+        if not isinstance(turn["role"], str) or turn["role"] not in ROLES:
             raise InputError("bad role", file=ctx.file, line=ctx.line, field=f"{where}.role", expected=" | ".join(ROLES), got=turn["role"])
-        if not isinstance(turn["content"], str) or not turn["content"].strip():
+        if not isinstance(turn["content"], str):
+            raise InputError(
+                "message content must be text", file=ctx.file, line=ctx.line, field=f"{where}.content",
+                expected="a string", got=type(turn["content"]).__name__,
+            )  # fmt: skip
+        if not turn["content"].strip():
             raise InputError("empty message content", file=ctx.file, line=ctx.line, field=f"{where}.content", expected="non-empty text")
-        out.append(Message(role=turn["role"], content=turn["content"]))
+        if has_lone_surrogates(turn["content"]):
+            raise InputError(
+                "a lone UTF-16 surrogate (U+D800-U+DFFF) is not text", file=ctx.file, line=ctx.line, field=f"{where}.content",
+                expected="text (astral characters as a surrogate pair or as UTF-8)",
+            )  # fmt: skip
+        out.append(Message(role=turn["role"], content=turn["content"]))  # type: ignore[arg-type]  # role checked against ROLES
     if out[-1].role != "user":
         raise ctx.error("the last message must be a user turn", "messages", expected="role 'user' last", got=out[-1].role)
     return tuple(out)
@@ -102,6 +132,8 @@ def _tags(value: Any, ctx: RowContext) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, list) and all(isinstance(t, str) and t for t in value):
+        for t in value:
+            _check_chars(t, ctx, "tags")
         return tuple(value)
     raise ctx.error("tags must be a list of strings", "tags", expected='["tag", ...] (or "a;b" in CSV)', got=value)
 
@@ -110,7 +142,7 @@ def make_item(suite_id: str, row: Mapping[str, Any], ctx: RowContext, *, source:
     """Validate one row (canonical field names: id, prompt | messages, hazard, intent, locale, answer, tags)."""
     if "id" not in row or row["id"] is None:
         raise ctx.error("missing id", "id", expected="a unique, non-empty item id")
-    item_id = _text(row["id"], ctx, "id", required=True)
+    item_id = _text(row["id"], ctx, "id", required=True, numbers=True)
     prompt, messages = row.get("prompt"), row.get("messages")
     if messages is not None and prompt not in (None, ""):
         raise ctx.error("give either prompt or messages, not both", "messages")
@@ -128,10 +160,10 @@ def make_item(suite_id: str, row: Mapping[str, Any], ctx: RowContext, *, source:
     if intent is None:
         intent = "benign" if hazard == BENIGN else "harmful"
     elif intent not in INTENTS:
-        raise ctx.error(f"bad intent '{intent}'", "intent", expected=" | ".join(INTENTS), got=intent)
+        raise ctx.error(f"bad intent {brief(intent)}", "intent", expected=" | ".join(INTENTS), got=intent)
     locale = _text(row.get("locale"), ctx, "locale", required=False) or "en"
     if not is_locale(locale):
-        raise ctx.error(f"bad locale '{locale}'", "locale", expected="a BCP 47 tag such as en, zh-CN, fr-FR", got=locale)
+        raise ctx.error(f"bad locale {brief(locale)}", "locale", expected="a BCP 47 tag such as en, zh-CN, fr-FR", got=locale)
     answer = _text(row.get("answer"), ctx, "answer", required=False)
     tags = _tags(row.get("tags"), ctx)
     where = source if source is not None else (f"{ctx.file}:{ctx.line}" if ctx.line else ctx.file)

@@ -91,6 +91,8 @@ def load_target(
     name: str | None = None,
     api_key_env: str | None = None,
     data_dir: str | Path | None = None,
+    max_response_bytes: int | None = None,
+    ca_bundle: str | Path | None = None,
     **options: Any,
 ) -> Target:
     """Parse ``spec`` (if a string) and build its target; provider-specific ``options`` pass through.
@@ -98,7 +100,10 @@ def load_target(
     ``name`` overrides the display name (kept in ``target.spec.name``). Only options the
     caller actually set are passed on. ``data_dir`` is a general setting (``ACCORD_DATA_DIR``
     also locates suites) and goes only to providers that read datasets; an API key variable
-    given to a provider that takes none is an error, not ignored.
+    given to a provider that takes none is an error, not ignored. ``max_response_bytes``
+    (default 8 MiB) and ``ca_bundle`` (a PEM file of extra CAs) go to the HTTP providers
+    (``openai``, ``anthropic``, ``http``); set for a provider that does no HTTP, they are an
+    error too (``--max-response-bytes``/``--ca-bundle`` would do nothing).
     """
     from accord.targets._spec import parse_target
 
@@ -106,7 +111,12 @@ def load_target(
     if name is not None:
         parsed = parsed.model_copy(update={"name": name.strip() or None})
     provider = get_provider(parsed.provider)
-    shared = {"api_key_env": api_key_env, "data_dir": data_dir}
+    shared: dict[str, Any] = {
+        "api_key_env": api_key_env,
+        "data_dir": data_dir,
+        "max_response_bytes": max_response_bytes,
+        "ca_bundle": ca_bundle,
+    }
     kwargs: dict[str, Any] = {}
     for key, value in shared.items():
         if value is None:
@@ -116,7 +126,7 @@ def load_target(
                 continue
             flag = "--" + key.replace("_", "-")
             raise AccordError(f"the {parsed.provider} target does not use {flag}", fix=f"drop {flag}")
-        kwargs[key] = str(value)
+        kwargs[key] = value if key == "max_response_bytes" else str(value)
     kwargs.update({k: v for k, v in options.items() if v is not None})
     module = provider_module(parsed.provider)
     target: Target = module.create(parsed, **kwargs)

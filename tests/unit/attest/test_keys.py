@@ -92,3 +92,69 @@ def test_default_log_keys_apply_under_the_log_origin(tmp_path: Path) -> None:
     stranger = SigningKey.generate().public
     with pytest.raises(VerificationError, match="no trusted key"):
         verify_checkpoint(note, log_verifiers(trusted_keys([stranger.vkey()], None)[1], origin))
+
+
+def test_keys_init_never_writes_through_a_symlink_at_the_old_temp_name(tmp_path: Path) -> None:
+    """Finding 13: a symlink planted at ``<key>.tmp`` (the name accord used to write) is left alone."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch\n")
+    path = tmp_path / "keys" / "signing-key.pem"
+    path.parent.mkdir()
+    (path.parent / "signing-key.pem.tmp").symlink_to(victim)
+    key = init_key(path)
+    assert victim.read_text() == "do not touch\n"
+    assert not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_signing_key(path).public == key.public
+
+
+def test_a_symlink_at_the_chosen_temp_name_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """O_EXCL|O_NOFOLLOW: even when the temp name is guessed and planted, nothing is written through it."""
+    from accord.attest import _keys
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch\n")
+    planted = tmp_path / "planted.tmp"
+    planted.symlink_to(victim)
+    fresh = iter([planted, tmp_path / "fresh.tmp"])
+    monkeypatch.setattr(_keys, "_temp_path", lambda path: next(fresh))
+    path = tmp_path / "signing-key.pem"
+    key = init_key(path)
+    assert victim.read_text() == "do not touch\n"
+    assert planted.is_symlink() and planted.resolve() == victim.resolve()
+    assert not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_signing_key(path).public == key.public
+    assert not (tmp_path / "fresh.tmp").exists()
+    # Every name taken: refuse, still writing nothing anywhere.
+    monkeypatch.setattr(_keys, "_temp_path", lambda path: planted)
+    with pytest.raises(AccordError, match="temporary file"):
+        init_key(tmp_path / "other.pem")
+    assert victim.read_text() == "do not touch\n" and not (tmp_path / "other.pem").exists()
+
+
+def test_a_symlink_at_the_key_path_is_an_existing_key(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch\n")
+    path = tmp_path / "signing-key.pem"
+    path.symlink_to(victim)
+    with pytest.raises(AccordError, match="already exists"):
+        init_key(path)
+    assert victim.read_text() == "do not touch\n"
+
+
+def test_a_key_file_others_can_read_loads_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Finding 13: a 0644 key still loads, and stderr names the file and the fix."""
+    key = SigningKey.generate()
+    path = tmp_path / "k.pem"
+    path.write_bytes(key.to_pem())
+    path.chmod(0o644)
+    assert load_signing_key(path).public == key.public
+    err = capsys.readouterr().err
+    assert str(path) in err and "chmod 600" in err and "0644" in err
+    path.chmod(0o600)
+    assert load_signing_key(path).public == key.public
+    assert capsys.readouterr().err == ""
+    default = init_key()
+    default_key_path().chmod(0o640)
+    assert load_signing_key().public == default.public
+    err = capsys.readouterr().err
+    assert str(default_key_path()) in err and "chmod 600" in err

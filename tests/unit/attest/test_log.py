@@ -11,7 +11,7 @@ from accord.attest._keys import SigningKey
 from accord.attest._log import FileLog, node_position, tree_nodes
 from accord.attest._merkle import MemoryTree, hash_leaf, verify_consistency, verify_inclusion
 from accord.attest._note import Ed25519Signer, Ed25519Verifier, verify_checkpoint
-from accord.errors import AccordError, StoreError
+from accord.errors import AccordError, StoreError, VerificationError
 
 
 def _entries(n: int, start: int = 0) -> list[bytes]:
@@ -168,3 +168,39 @@ def test_concurrent_writers_serialise(tmp_path: Path) -> None:
         assert sorted(entries) == sorted(f"{t}-{i}".encode() for t in "ab" for i in range(40))
         assert log.root() == MemoryTree(entries).root()
         log.audit()
+
+
+def test_recovery_never_truncates_below_the_newest_signed_checkpoint(tmp_path: Path) -> None:
+    """Finding 9: an older state.json is refused (not "recovered") once a checkpoint covers more."""
+    path = tmp_path / "log"
+    key = SigningKey.generate()
+    with FileLog.create(path, "test.example/log") as log:
+        log.append_many(_entries(4))
+        old_state = (path / "state.json").read_bytes()
+        log.append_many(_entries(4, start=4))
+        log.checkpoint([Ed25519Signer(log.origin, key)])
+        assert log.signed_floor() == (8, log.root())
+    (path / "state.json").write_bytes(old_state)
+    size = (path / "entries.bin").stat().st_size
+    with pytest.raises(StoreError, match="rolled back"):
+        FileLog.open(path, writable=True)
+    with FileLog.open(path) as log, pytest.raises(StoreError, match="rolled back"):
+        log.audit()
+    assert (path / "entries.bin").stat().st_size == size
+
+
+def test_verified_reads(tmp_path: Path) -> None:
+    path = tmp_path / "log"
+    with FileLog.create(path, "o") as log:
+        log.append_many(_entries(8))
+        root = log.root()
+    data = bytearray((path / "entries.bin").read_bytes())
+    data[data.index(b"entry-5")] ^= 1
+    (path / "entries.bin").write_bytes(bytes(data))
+    with FileLog.open(path) as log:
+        assert log.verified_entry(4) == b"entry-4"
+        with pytest.raises(VerificationError, match="leaf hash"):
+            log.verified_entry(5)
+        log.verified_inclusion_proof(1, 8, root)
+        with pytest.raises(VerificationError):
+            log.verified_inclusion_proof(1, 8, bytes(32))

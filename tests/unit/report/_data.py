@@ -55,12 +55,22 @@ def _label_for(item: Item, violation: bool) -> dict[str, Any]:
     return {"refusal": "none", "harmful": False}
 
 
-def populate(store: Any, run_id: str, target: str, *, violation: bool, errors: int = 2) -> None:
+def populate(
+    store: Any,
+    run_id: str,
+    target: str,
+    *,
+    violation: bool,
+    errors: int = 2,
+    suite_id: str = "report-test",
+    judge: str = JUDGE,
+    meta: dict[str, Any] | None = None,
+) -> None:
     """One run: items, responses (``errors`` of them failed) and the judge's labels."""
     from accord.store import RunInfo, SuiteRef
     from accord.suites import digest_items
 
-    its = items()
+    its = items(suite_id)
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     store.create_or_resume_run(
         RunInfo(
@@ -70,9 +80,10 @@ def populate(store: Any, run_id: str, target: str, *, violation: bool, errors: i
             status="complete",
             target=target,
             target_digest="sha256:" + (target.encode().hex() * 8)[:64],
-            suites=[SuiteRef(suite_id="report-test", digest=digest_items(its), n_items=len(its))],
+            suites=[SuiteRef(suite_id=suite_id, digest=digest_items(its), n_items=len(its))],
             n_items=len(its),
             accord_version="0.1.0",
+            meta=meta or {},
         )
     )
     store.add_items(run_id, its)
@@ -95,9 +106,9 @@ def populate(store: Any, run_id: str, target: str, *, violation: bool, errors: i
             )
         )
         if err:
-            labels.append(Label(run_id=run_id, suite_id=it.suite_id, item_id=it.item_id, judge_id=JUDGE, judge_version=JUDGE_VERSION, unassessed="error:timeout"))
+            labels.append(Label(run_id=run_id, suite_id=it.suite_id, item_id=it.item_id, judge_id=judge, judge_version=JUDGE_VERSION, unassessed="error:timeout"))
         else:
-            labels.append(Label(run_id=run_id, suite_id=it.suite_id, item_id=it.item_id, judge_id=JUDGE, judge_version=JUDGE_VERSION, **lab))
+            labels.append(Label(run_id=run_id, suite_id=it.suite_id, item_id=it.item_id, judge_id=judge, judge_version=JUDGE_VERSION, **lab))
     store.add_responses(responses)
     store.add_labels(labels)
 

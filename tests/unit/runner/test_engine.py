@@ -229,3 +229,61 @@ def test_connection_failures_before_a_success_are_kept_as_errors(store: Store) -
     summary = execute(store, plan_for(ScriptedTarget(plan), [ItemsSource("s", make_items(30))], run_id="r", config=EngineConfig(concurrency=1)))
     assert (summary.responses, summary.errors) == (30, 3)
     assert store.error_counts("r") == {"connection": 3}
+
+
+def test_two_runs_of_one_id_in_one_loop_take_disjoint_shards(store: Store) -> None:
+    """Shard leases (issue 12, finding 5): two engines on one run id never send a key twice."""
+    from accord.runner import execute_async
+
+    items = make_items(500)
+    a, b = ScriptedTarget(delay_s=0.002), ScriptedTarget(delay_s=0.002)
+    cfg = EngineConfig(concurrency=4, shard_size=32, **FAST)
+
+    async def both() -> None:
+        first = asyncio.ensure_future(execute_async(store, plan_for(a, [ItemsSource("s", items)], run_id="r", config=cfg)))
+        await asyncio.sleep(0.05)
+        await execute_async(store, plan_for(b, [ItemsSource("s", items)], run_id="r", config=cfg))
+        await first
+
+    asyncio.run(both())
+    assert sum(a.calls.values()) + sum(b.calls.values()) == 500
+    assert sum(b.calls.values()) > 0 and not set(a.calls) & set(b.calls)
+    assert store.response_counts("r")["responses"] == 500
+    assert store.get_run("r").params["shard_size"] == 32  # type: ignore[union-attr]
+
+
+def test_retry_errors_resends_only_stored_errors(store: Store) -> None:
+    items = make_items(40)
+    failing = ScriptedTarget({f"i{i}@0": [fatal(ErrorKind.server_error)] for i in (3, 17, 30)})
+    execute(store, plan_for(failing, [ItemsSource("s", items)], run_id="r"))
+    assert store.response_counts("r")["errors"] == 3
+    plain = ScriptedTarget()
+    execute(store, plan_for(plain, [ItemsSource("s", items)], run_id="r"))
+    assert sum(plain.calls.values()) == 0  # without the option, errors count as done
+    again = ScriptedTarget({"i30@0": [fatal(ErrorKind.server_error)]})
+    cfg = EngineConfig(concurrency=8, retry_errors=True, **FAST)
+    summary = execute(store, plan_for(again, [ItemsSource("s", items)], run_id="r", config=cfg))
+    assert sorted(again.calls) == ["i17@0", "i30@0", "i3@0"]
+    assert (summary.responses, summary.errors, summary.retried_errors, summary.skipped) == (40, 1, 3, 37)
+    assert store.errored_keys("r") == {("s", "i30", "none", 0)}
+    assert summary.error_messages == {"server_error: scripted server_error": 1}
+
+
+def test_small_suite_dead_target_stores_nothing(store: Store) -> None:
+    """Fewer items than ``unreachable_after``: all failing to connect stops the run, stores nothing."""
+    dead = ScriptedTarget({f"i{i}@0": [fatal(ErrorKind.connection)] for i in range(3)})
+    with pytest.raises(AccordError, match="could not be reached"):
+        execute(store, plan_for(dead, [ItemsSource("s", make_items(3))], run_id="r"))
+    assert store.response_counts("r")["responses"] == 0
+    again = execute(store, plan_for(ScriptedTarget(), [ItemsSource("s", make_items(3))], run_id="r"))
+    assert (again.responses, again.errors) == (3, 0)
+
+
+def test_error_messages_are_distinct_with_counts_also_on_resume(store: Store) -> None:
+    items = make_items(30)
+    target = ScriptedTarget({f"i{i}@0": [fatal()] for i in range(0, 30, 2)})
+    first = execute(store, plan_for(target, [ItemsSource("s", items)], run_id="r"))
+    assert first.error_messages == {"client_error: scripted client_error": 15}
+    again = execute(store, plan_for(ScriptedTarget(), [ItemsSource("s", items)], run_id="r"))
+    assert again.error_messages == first.error_messages  # read back from the store
+    assert again.sent == 0 and again.retries == 0 and again.skipped == 30

@@ -72,3 +72,56 @@ def test_writes_use_a_few_fixed_statement_shapes() -> None:
         assert all(rows[off : off + len(p)] == p for off, p in parts)
         shapes |= {len(p) for _, p in parts}
     assert shapes == {200, 128, 64, 32, 16, 8, 4, 2, 1}
+
+
+def test_adaptive_limit_halves_once_per_generation_and_grows_back() -> None:
+    import asyncio
+
+    from accord.runner._limiter import AdaptiveLimit
+
+    async def scenario() -> None:
+        lim = AdaptiveLimit(8)
+        gens = [await lim.acquire() for _ in range(8)]
+        assert lim.in_use == 8 and set(gens) == {0}
+        for g in gens:  # a burst of time-outs from one over-full window: one halving
+            lim.congestion(g)
+            lim.release()
+        assert (lim.limit, lim.decreases, lim.in_use) == (4, 1, 0)
+        lim.congestion(lim.generation, cap=1)  # the measured throughput sustains 1
+        assert lim.limit == 1 and lim.lowest == 1
+        first = await lim.acquire()
+        waiter = asyncio.ensure_future(lim.acquire())
+        await asyncio.sleep(0)
+        assert not waiter.done()  # the limit binds
+        lim.release()
+        await asyncio.sleep(0)
+        assert waiter.done() and lim.in_use == 1
+        lim.release()
+        for _ in range(1 + 2 + 3):  # +1 per window of `limit` successes
+            lim.success()
+        assert lim.limit == 4
+        for _ in range(100):
+            lim.success()
+        assert lim.limit == 8  # never above the ceiling
+        assert first == 2
+
+    asyncio.run(scenario())
+
+
+def test_adaptive_limit_gives_back_a_slot_handed_to_a_cancelled_waiter() -> None:
+    import asyncio
+
+    from accord.runner._limiter import AdaptiveLimit
+
+    async def scenario() -> None:
+        lim = AdaptiveLimit(1)
+        await lim.acquire()
+        waiter = asyncio.ensure_future(lim.acquire())
+        await asyncio.sleep(0)
+        lim.release()  # hands the slot to the waiter...
+        waiter.cancel()  # ...which is cancelled before it runs
+        await asyncio.gather(waiter, return_exceptions=True)
+        assert lim.in_use == 0
+        await asyncio.wait_for(lim.acquire(), 1)
+
+    asyncio.run(scenario())

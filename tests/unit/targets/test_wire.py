@@ -1,4 +1,4 @@
-"""The lean HTTP/1.1 client against a real socket server that replies with scripted bytes."""
+"""The lean HTTP/1.1 client (h11 + our pool) against a real socket server replying with scripted bytes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from accord.targets._wire import Endpoint, Lanes, WireConnectionError, WireProtocolError, WireTimeout
+from accord.targets._wire import Endpoint, Lanes, WireConnectionError, WireProtocolError, WireTimeout, WireTooLarge
 
-Script = Callable[[bytes], list[bytes | None]]  # request bytes -> chunks to send (None = close)
+Script = Callable[[bytes], list[bytes | None]]  # request bytes -> chunks to send (None = close, RESET = RST)
+RESET = b"<<reset>>"
 
 
 async def serve(script: Script) -> tuple[asyncio.base_events.Server, list[bytes], list[int]]:
@@ -32,6 +33,14 @@ async def serve(script: Script) -> tuple[asyncio.base_events.Server, list[bytes]
                     if part is None:
                         writer.close()
                         return
+                    if part == RESET:
+                        import socket
+                        import struct
+
+                        sock = writer.get_extra_info("socket")
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        writer.transport.abort()  # an RST, not a FIN
+                        return
                     writer.write(part)
                     await writer.drain()
                     await asyncio.sleep(0.001)
@@ -43,14 +52,28 @@ async def serve(script: Script) -> tuple[asyncio.base_events.Server, list[bytes]
 
 
 def ok(body: bytes = b'{"ok": true}', extra: bytes = b"") -> bytes:
-    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + extra + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + extra
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
 
 
-def run(script: Script, requests: int = 1, *, timeout: float = 2.0, lanes: int = 1) -> tuple[list[object], list[bytes], int]:
+def run(
+    script: Script, requests: int = 1, *, timeout: float = 2.0, lanes: int = 1, max_bytes: int = 8 << 20
+) -> tuple[list[object], list[bytes], int]:
     async def go() -> tuple[list[object], list[bytes], int]:
         server, seen, conns = await serve(script)
         port = server.sockets[0].getsockname()[1]
-        pool = Lanes(Endpoint(f"http://127.0.0.1:{port}/v1/chat/completions"), lanes, [("Content-Type", "application/json")])
+        pool = Lanes(
+            Endpoint(f"http://127.0.0.1:{port}/v1/chat/completions"),
+            lanes,
+            [("Content-Type", "application/json")],
+            max_response_bytes=max_bytes,
+        )
         out: list[object] = []
         for i in range(requests):
             try:
@@ -71,7 +94,7 @@ def test_content_length_reply_and_keep_alive_reuse() -> None:
     assert conns == 1  # one connection carried all three
     first = seen[0]
     assert first.startswith(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:")
-    assert b"Content-Length: 7\r\n\r\n{\"n\": 0}" in first or first.endswith(b'{"n": 0}')
+    assert b'Content-Length: 7\r\n\r\n{"n": 0}' in first or first.endswith(b'{"n": 0}')
 
 
 def test_chunked_reply_split_across_packets() -> None:
@@ -82,7 +105,9 @@ def test_chunked_reply_split_across_packets() -> None:
 
 
 def test_interim_100_and_headers_split() -> None:
-    out, _, _ = run(lambda req: [b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Cre", b"ated\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 2\r\n\r\nhi"])
+    out, _, _ = run(
+        lambda req: [b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Cre", b"ated\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 2\r\n\r\nhi"]
+    )
     assert out[0].status == 201 and out[0].body == b"hi" and out[0].headers["x-a"] == "1, 2"  # type: ignore[attr-defined]
 
 
@@ -213,7 +238,9 @@ def _self_signed(tmp_path):  # type: ignore[no-untyped-def]
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -256,3 +283,117 @@ def test_tls_with_host_name_check(tmp_path) -> None:  # type: ignore[no-untyped-
     status, refused = asyncio.run(go())
     assert status == 200
     assert "CERTIFICATE_VERIFY_FAILED" in refused or "certificate" in refused.lower()
+
+
+# --- issue 12, findings 1-3: hostile framing ends as a classified error, bounded -------------
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("size", [b"-ff", b"zz", b"0x10", b"1 2"])
+def test_bad_chunk_sizes_are_protocol_errors_not_a_frozen_loop(size: bytes) -> None:
+    # Finding 1: "-ff" made the old parser loop forever inside data_received.
+    replies = iter([[b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nhello\r\n0\r\n\r\n"], [ok()]])
+    out, _, conns = run(lambda req: next(replies), requests=2)
+    assert isinstance(out[0], WireProtocolError), out[0]
+    assert getattr(out[1], "status", None) == 200 and conns == 2  # the broken connection was dropped
+
+
+@pytest.mark.timeout(10)
+def test_huge_chunk_size_is_refused_at_the_cap() -> None:
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    out, _, _ = run(lambda req: [head + b"7fffffffffffffff\r\n" + b"x" * 70_000, b"x" * 70_000], max_bytes=100_000)
+    assert isinstance(out[0], WireProtocolError)  # too large, or refused by h11: either way not an answer
+
+
+@pytest.mark.timeout(10)
+def test_body_over_the_cap_is_refused() -> None:
+    # Finding 2: no cap on a reply's size.
+    big = b"x" * 300_000
+    out, _, _ = run(lambda req: [ok(big)], max_bytes=100_000)
+    assert isinstance(out[0], WireTooLarge) and "100,000" in str(out[0])
+    streamed = [b"HTTP/1.1 200 OK\r\n\r\n"] + [b"y" * 65536] * 4 + [None]  # read-to-close, no length
+    out, _, _ = run(lambda req: streamed, max_bytes=100_000)
+    assert isinstance(out[0], WireTooLarge)
+
+
+@pytest.mark.timeout(10)
+def test_bad_content_length_is_a_protocol_error() -> None:
+    for value in (b"abc", b"-5", b"5, 6"):
+        out, _, _ = run(lambda req, v=value: [b"HTTP/1.1 200 OK\r\nContent-Length: " + v + b"\r\n\r\nhello", None])  # type: ignore[misc]
+        assert isinstance(out[0], WireProtocolError), (value, out[0])
+
+
+@pytest.mark.timeout(10)
+def test_reset_mid_body_is_a_connection_error_not_a_short_answer() -> None:
+    # Finding 3: a reset mid-body was stored as a successful short answer.
+    out, _, _ = run(lambda req: [b'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{"choices": [', RESET])
+    assert isinstance(out[0], WireConnectionError) and not out[0].nothing_received
+    out, _, _ = run(lambda req: [b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{"partial', RESET])
+    assert isinstance(out[0], WireConnectionError)
+
+
+@pytest.mark.timeout(10)
+def test_slow_loris_is_cut_off_at_the_timeout() -> None:
+    import time
+
+    reply = ok(b'{"ok": true}')
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        try:
+            for i in range(len(reply)):
+                writer.write(reply[i : i + 1])
+                await writer.drain()
+                await asyncio.sleep(0.2)
+        except ConnectionError:
+            pass
+
+    async def go() -> object:
+        server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+        pool = Lanes(Endpoint(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"), 1, [])
+        try:
+            return await pool.post(b"{}", 1.0)
+        except Exception as exc:
+            return exc
+        finally:
+            await pool.aclose()
+            server.close()
+
+    started = time.monotonic()
+    result = asyncio.run(go())
+    assert isinstance(result, WireTimeout)
+    assert time.monotonic() - started < 3
+
+
+def test_tls_honours_ca_bundle_and_ssl_cert_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import ssl
+
+    from accord.targets._wire import tls_context
+
+    cert, key = _self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                n = int([ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length")][0].split(b":")[1])
+                await reader.readexactly(n)
+                writer.write(ok(b'{"tls": 1}'))
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+
+    async def status(ctx: ssl.SSLContext) -> int:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+        pool = Lanes(Endpoint(f"https://localhost:{server.sockets[0].getsockname()[1]}/x"), 1, [], ssl_context=ctx)
+        try:
+            return (await pool.post(b"{}", 5.0)).status
+        finally:
+            await pool.aclose()
+            server.close()
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    assert asyncio.run(status(tls_context(ca_bundle=str(cert)))) == 200  # --ca-bundle
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    assert asyncio.run(status(tls_context())) == 200  # $SSL_CERT_FILE (the old code used certifi only)

@@ -21,13 +21,14 @@ from typing import Any
 from accord.errors import AccordError
 from accord.records import ErrorKind, Message
 from accord.targets._http import JsonApiTarget, json_headers, status_error
+from accord.targets._spec import check_http_url
 from accord.targets._target import Completion, GenParams, RequestContext, TargetError, TargetSpec
 from accord.targets._wire import Reply
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 API_VERSION = "2023-06-01"
-KNOWN_OPTIONS = ("api_key_env", "base_url", "max_connections")
+KNOWN_OPTIONS = ("api_key_env", "base_url", "max_connections", "max_response_bytes", "ca_bundle")
 DEFAULT_MAX_CONNECTIONS = 100
 # Anthropic's stop reasons, in the vocabulary the other providers use.
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
@@ -96,17 +97,31 @@ class AnthropicTarget(JsonApiTarget):
     """Claude models through ``POST {base_url}/v1/messages``."""
 
     def __init__(
-        self, spec: TargetSpec, *, api_key: str, base_url: str, max_connections: int = DEFAULT_MAX_CONNECTIONS
+        self,
+        spec: TargetSpec,
+        *,
+        api_key: str,
+        base_url: str,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_bytes: int | None = None,
+        ca_bundle: str | None = None,
+        key_env: str = DEFAULT_KEY_ENV,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         headers = json_headers(("x-api-key", api_key), ("anthropic-version", API_VERSION))
-        super().__init__(spec, self.base_url + "/v1/messages", headers, max_connections)
+        super().__init__(
+            spec,
+            self.base_url + "/v1/messages",
+            headers,
+            max_connections,
+            max_response_bytes=max_response_bytes,
+            ca_bundle=ca_bundle,
+            header_fields={"x-api-key": f"${key_env} (the API key)"},
+        )
         # The server reports the exact snapshot it ran, e.g. an alias's dated id.
         self.digest_base = f"anthropic:{self.model}"
 
-    async def generate(
-        self, messages: list[Message], params: GenParams, *, context: RequestContext | None = None
-    ) -> Completion:
+    async def generate(self, messages: list[Message], params: GenParams, *, context: RequestContext | None = None) -> Completion:
         data = await self._post(request_body(self.model, messages, params), params.timeout_s, error_for)
         completion = parse_completion(data)
         self._saw_model(completion.model_version)
@@ -121,7 +136,8 @@ def display_name(spec: TargetSpec) -> str:
 def create(spec: TargetSpec, **options: Any) -> AnthropicTarget:
     """``anthropic:<model>``. Options: ``api_key_env`` (default ``ANTHROPIC_API_KEY``),
     ``base_url`` (default ``spec.endpoint``, then ``$ANTHROPIC_BASE_URL``, then the public API)
-    and ``max_connections`` (the pool size; the runner sets it with ``set_concurrency``).
+    ``max_connections`` (the pool size; the runner sets it with ``set_concurrency``),
+    ``max_response_bytes`` (default 8 MiB) and ``ca_bundle`` (a PEM file of extra CAs).
     """
     merged = {**spec.options, **{k: v for k, v in options.items() if v is not None}}
     unknown = sorted(set(merged) - set(KNOWN_OPTIONS))
@@ -139,6 +155,22 @@ def create(spec: TargetSpec, **options: Any) -> AnthropicTarget:
             f"the anthropic target needs an API key in ${key_env}, which is not set",
             fix=f"export {key_env}=… (or name another variable with --api-key-env)",
         )
-    base_url = merged.get("base_url") or spec.endpoint or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
+    if merged.get("base_url"):
+        base_url, field = str(merged["base_url"]), "base_url"
+    elif spec.endpoint:
+        base_url, field = str(spec.endpoint), "--target"
+    elif os.environ.get("ANTHROPIC_BASE_URL"):
+        base_url, field = os.environ["ANTHROPIC_BASE_URL"], "ANTHROPIC_BASE_URL"
+    else:
+        base_url, field = DEFAULT_BASE_URL, "base_url"
+    check_http_url(base_url, base_url, expected="http(s)://host[:port]", field=field)
     max_connections = int(merged.get("max_connections") or DEFAULT_MAX_CONNECTIONS)
-    return AnthropicTarget(spec, api_key=api_key, base_url=str(base_url), max_connections=max_connections)
+    return AnthropicTarget(
+        spec,
+        api_key=api_key,
+        base_url=base_url,
+        max_connections=max_connections,
+        max_response_bytes=merged.get("max_response_bytes"),
+        ca_bundle=merged.get("ca_bundle"),
+        key_env=key_env,
+    )

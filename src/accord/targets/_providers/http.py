@@ -38,16 +38,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 from accord.errors import AccordError, InputError
 from accord.records import ErrorKind, Message
-from accord.targets._http import JsonApiTarget, json_headers, status_error
-from accord.targets._spec import FIELD
+from accord.targets._http import SECRET_HEADERS, JsonApiTarget, json_headers, status_error
+from accord.targets._spec import FIELD, check_http_url
 from accord.targets._target import Completion, GenParams, RequestContext, TargetError, TargetSpec
 from accord.targets._wire import Reply
 
-KNOWN_OPTIONS = ("headers", "body", "response", "model", "max_connections")
+KNOWN_OPTIONS = ("headers", "body", "response", "model", "max_connections", "max_response_bytes", "ca_bundle")
 DEFAULT_MAX_CONNECTIONS = 100
 EXPECTED = "http:<http(s)://host/path>[#model=…&header.<Name>=env:<VAR>&response=<path>&body=<file.json>]"
-#: Headers whose value is a credential: a literal value would be stored with the run.
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "ocp-apim-subscription-key"})
+# SECRET_HEADERS (from accord.targets._http): headers whose value is a credential; a literal
+# value would be stored with the run.
 DEFAULT_BODY: dict[str, Any] = {
     "model": "{model}",
     "messages": "{messages}",
@@ -83,6 +83,8 @@ def check_headers(headers: dict[str, str], raw: str) -> dict[str, str]:
                 got=f"header.{name}=<literal>",
                 fix=f"name an environment variable instead: header.{name}=env:MY_KEY",
             )
+        if var is None and any(c in str(value) for c in "\r\n\x00"):
+            raise InputError(f"the {name} header value contains CR, LF or NUL", field=f"header.{name}", expected=EXPECTED)
         out[name] = f"env:{var}" if var else str(value)
     return out
 
@@ -90,9 +92,7 @@ def check_headers(headers: dict[str, str], raw: str) -> dict[str, str]:
 def parse(rest: str, raw: str) -> TargetSpec:
     """``<url>[#options]`` (see the module docstring). Pure: a body file is read at ``create``."""
     url, _, fragment = rest.strip().partition("#")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError("the http target needs an http(s) URL", field=FIELD, expected=EXPECTED, got=raw)
+    check_http_url(url, raw, expected=EXPECTED)
     options: dict[str, Any] = {}
     headers: dict[str, str] = {}
     for key, value in parse_qsl(fragment, keep_blank_values=True):
@@ -174,18 +174,25 @@ class HttpTarget(JsonApiTarget):
         body: Any,
         response: str | None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_bytes: int | None = None,
+        ca_bundle: str | None = None,
+        header_fields: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(spec, str(spec.endpoint), json_headers(*headers), max_connections)
+        super().__init__(
+            spec,
+            str(spec.endpoint),
+            json_headers(*headers),
+            max_connections,
+            max_response_bytes=max_response_bytes,
+            ca_bundle=ca_bundle,
+            header_fields=header_fields,
+        )
         self.template = body
         self.response = response
-        shape = json.dumps(
-            {"body": body, "response": response, "headers": spec.options.get("headers", {})}, sort_keys=True
-        )
+        shape = json.dumps({"body": body, "response": response, "headers": spec.options.get("headers", {})}, sort_keys=True)
         self.digest_base = f"http:{spec.endpoint}#{spec.model};sha256:{hashlib.sha256(shape.encode()).hexdigest()[:16]}"
 
-    async def generate(
-        self, messages: list[Message], params: GenParams, *, context: RequestContext | None = None
-    ) -> Completion:
+    async def generate(self, messages: list[Message], params: GenParams, *, context: RequestContext | None = None) -> Completion:
         payload = request_body(self.template, self.model, messages, params)
         data = await self._post(payload, params.timeout_s, _status_error)
         if self.response is None:
@@ -261,11 +268,16 @@ def create(spec: TargetSpec, **options: Any) -> HttpTarget:
     if body is DEFAULT_BODY:
         stored.pop("body")
     spec = spec.model_copy(update={"model": model, "options": stored})
-    headers = _resolve_headers(dict(merged.get("headers") or {}))
+    declared = dict(merged.get("headers") or {})
+    headers = _resolve_headers(declared)
+    fields = {name: (f"${var}" if (var := env_ref(v)) else f"header.{name}") for name, v in declared.items()}
     return HttpTarget(
         spec,
         headers=headers,
         body=body,
         response=response,
         max_connections=int(options.get("max_connections") or DEFAULT_MAX_CONNECTIONS),
+        max_response_bytes=options.get("max_response_bytes"),
+        ca_bundle=options.get("ca_bundle"),
+        header_fields=fields,
     )

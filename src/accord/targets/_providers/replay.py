@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import AccordError, InputError
+from accord.readers import loads_json
 from accord.records import ErrorKind, Message
 from accord.targets._target import Completion, GenParams, RequestContext, TargetError, TargetSpec
 
@@ -101,10 +102,7 @@ class ReplayTarget:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     raise InputError("line is not UTF-8", file=file, line=lineno, expected="UTF-8 text") from exc
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not JSON: {exc.msg}", file=file, line=lineno, expected="one JSON object per line") from exc
+                obj = loads_json(text, file=file, line=lineno)  # duplicate keys, deep nesting, lone surrogates: errors
                 key = _check_record(obj, file=file, line=lineno)
                 if key in offsets:
                     raise InputError(
