@@ -15,20 +15,37 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration._run_helpers import REPO, accord_argv, db_path, write_suite
+from tests.integration._run_helpers import REPO, db_path, write_suite
 from tests.support.hostile_server import HostileServer
 
 N_ITEMS = 3
 KEY = "sk-live-HOSTILEtestKEY0123456789"
 
 
+#: Runs ``accord`` and, at exit, writes the process's own peak RSS (``VmHWM``, which exec
+#: resets) to the file named first. ``wait4``'s ``ru_maxrss`` would not do: Linux carries the
+#: parent's high-water mark across fork and exec, so a big pytest process would be counted.
+_MEASURED = (
+    "import atexit, runpy, sys\n"
+    "hwm = sys.argv.pop(1)\n"
+    "def _write():\n"
+    "    with open('/proc/self/status') as fh, open(hwm, 'w') as out:\n"
+    "        out.write(next(line for line in fh if line.startswith('VmHWM')))\n"
+    "atexit.register(_write)\n"
+    "sys.argv[0] = 'accord'\n"
+    "runpy.run_module('accord.cli.main', run_name='__main__')\n"
+)
+
+
 def run_measured(*args: str, env: dict[str, str], timeout: float) -> tuple[int, str, str, float, float]:
-    """Like ``run_child`` but with the child's own peak RSS (``os.wait4``)."""
+    """Like ``run_child`` but with the child's own peak RSS in MB (``VmHWM``)."""
+    import sys
     import tempfile
 
     started = time.monotonic()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(accord_argv(*args), stdout=out, stderr=err, text=True, cwd=REPO, env=env)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, tempfile.NamedTemporaryFile("r") as hwm:
+        argv = [sys.executable, "-c", _MEASURED, hwm.name, *args]
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, text=True, cwd=REPO, env=env)
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -42,7 +59,9 @@ def run_measured(*args: str, env: dict[str, str], timeout: float) -> tuple[int, 
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return proc.returncode, out.read(), err.read(), time.monotonic() - started, usage.ru_maxrss / 1024
+        del usage
+        peak_kb = int(hwm.read().split()[1])
+        return proc.returncode, out.read(), err.read(), time.monotonic() - started, peak_kb / 1024
 
 
 def stored_errors(url: str) -> list[tuple[str | None, str | None]]:
