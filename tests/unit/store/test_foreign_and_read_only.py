@@ -55,9 +55,8 @@ def test_a_foreign_sqlite_database_is_refused_and_left_byte_identical(tmp_path: 
     assert _files(tmp_path) == before
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # a fresh PostgreSQL database only
 def test_a_foreign_postgres_database_is_refused_untouched(db_url: str) -> None:
-    if not db_url.startswith("postgres"):
-        pytest.skip("the PostgreSQL half of the foreign-database check")
     eng = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with eng.begin() as conn:
         conn.execute(sa.text("CREATE TABLE invoices (id int primary key)"))
