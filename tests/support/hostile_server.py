@@ -30,11 +30,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import socket
 import struct
-import threading
-from typing import Any
+
+from tests.support.threaded_server import ThreadedServer, serve_until_signalled
 
 MODES = (
     "neg-chunk",
@@ -72,7 +71,7 @@ def _completion(content: str, model: str = "m") -> bytes:
     ).encode()
 
 
-class HostileServer:
+class HostileServer(ThreadedServer):
     def __init__(self, mode: str, *, host: str = "127.0.0.1", port: int = 0, latency_ms: float = 200.0) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
@@ -81,9 +80,8 @@ class HostileServer:
         self.port = port
         self.latency_s = latency_ms / 1000
         self.stats: dict[str, int] = {"requests": 0, "in_flight": 0, "max_in_flight": 0}
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
+        self.thread_name = f"hostile-{mode}"
         self._one: asyncio.Lock | None = None
 
     @property
@@ -211,40 +209,6 @@ class HostileServer:
         self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=512)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def start(self) -> HostileServer:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self.serve())
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name=f"hostile-{self.mode}", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        if self.loop is not None and self._server is not None:
-            loop, server = self.loop, self._server
-
-            def close() -> None:
-                server.close()
-                loop.stop()
-
-            loop.call_soon_threadsafe(close)
-            if self._thread is not None:
-                self._thread.join(5)
-
-    def __enter__(self) -> HostileServer:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -254,17 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=float, default=200.0, help="one-at-a-time: time per request")
     args = parser.parse_args(argv)
     server = HostileServer(args.mode, host=args.host, port=args.port, latency_ms=args.latency_ms)
-
-    async def run() -> None:
-        await server.serve()
-        print(server.url, flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-
-    asyncio.run(run())
+    serve_until_signalled(server)
 
 
 if __name__ == "__main__":

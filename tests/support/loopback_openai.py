@@ -31,11 +31,11 @@ import argparse
 import asyncio
 import json
 import random
-import signal
-import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.support.threaded_server import ThreadedServer, serve_until_signalled
 
 FAULT_KINDS = ("429", "500", "drop", "slow")
 REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
@@ -158,7 +158,7 @@ class _Conn(asyncio.Protocol):
         self.busy = False
 
 
-class LoopbackServer:
+class LoopbackServer(ThreadedServer):
     """See the module docstring. ``start()`` returns self; ``url`` is the ``/v1`` base URL."""
 
     def __init__(self, config: Config | None = None, *, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> None:
@@ -167,9 +167,8 @@ class LoopbackServer:
         self.port = port
         self.stats = Stats()
         self.rng = random.Random(self.config.seed)
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._server: asyncio.base_events.Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
+        self.thread_name = "loopback-openai"
         self._queue: deque[tuple[_Conn, bytes]] = deque()  # serial mode
         self._serving = False
 
@@ -268,40 +267,6 @@ class LoopbackServer:
         self._server = await self.loop.create_server(lambda: _Conn(self), self.host, self.port, backlog=1024)
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def start(self) -> LoopbackServer:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self.serve())
-            ready.set()
-            loop.run_forever()
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="loopback-openai", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        return self
-
-    def stop(self) -> None:
-        if self.loop is not None and self._server is not None:
-            loop, server = self.loop, self._server
-
-            def close() -> None:
-                server.close()
-                loop.stop()
-
-            loop.call_soon_threadsafe(close)
-            if self._thread is not None:
-                self._thread.join(5)
-
-    def __enter__(self) -> LoopbackServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -329,17 +294,7 @@ def main(argv: list[str] | None = None) -> None:
         serial=args.serial,
     )
     server = LoopbackServer(config, host=args.host, port=args.port)
-
-    async def run() -> None:
-        await server.serve()
-        print(server.url, flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-
-    asyncio.run(run())
+    serve_until_signalled(server)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from accord.store import RunInfo, Store, SuiteRef
+from accord.store import Store
+from tests.unit.store._helpers import make_run
 
 N_PROCS = 8
 
@@ -56,17 +56,7 @@ print(json.dumps({"owner": owner, "shards": got}), flush=True)
 """
 
 
-def _run(run_id: str = "r1", n_items: int = 3) -> RunInfo:
-    now = datetime.now(UTC)
-    return RunInfo(
-        run_id=run_id,
-        created_at=now,
-        updated_at=now,
-        target="replay:x.jsonl",
-        target_digest="sha256:t",
-        suites=[SuiteRef(suite_id="s", digest="sha256:s", n_items=n_items)],
-        n_items=n_items,
-    )
+_run = make_run
 
 
 def _env() -> dict[str, str]:

@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,20 +16,10 @@ import sqlalchemy as sa
 
 from accord.errors import StoreError
 from accord.records import Message, Response
-from accord.store import RunInfo, Store, SuiteRef
+from accord.store import Store
+from tests.unit.store._helpers import make_run
 
-
-def _run(run_id: str = "r1") -> RunInfo:
-    now = datetime.now(UTC)
-    return RunInfo(
-        run_id=run_id,
-        created_at=now,
-        updated_at=now,
-        target="replay:x.jsonl",
-        target_digest="sha256:t",
-        suites=[SuiteRef(suite_id="s", digest="sha256:s", n_items=3)],
-        n_items=3,
-    )
+_run = make_run
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -3,28 +3,16 @@ attempt kept, at most one success per key (finding 12), retries never negative (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import sqlalchemy as sa
 
 from accord.errors import InputError
 from accord.ids import RUN_ID_PATTERN, validate_run_id
 from accord.records import ErrorKind, Label, Message, Response
-from accord.store import RunInfo, Store, SuiteRef
+from accord.store import Store
+from tests.unit.store._helpers import make_run
 
-
-def _run(run_id: str = "r1") -> RunInfo:
-    now = datetime.now(UTC)
-    return RunInfo(
-        run_id=run_id,
-        created_at=now,
-        updated_at=now,
-        target="replay:x.jsonl",
-        target_digest="sha256:t",
-        suites=[SuiteRef(suite_id="s", digest="sha256:s", n_items=3)],
-        n_items=3,
-    )
+_run = make_run
 
 
 def _resp(i: int, **kw: object) -> Response:
