@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from accord.judges import get_judge
-    from accord.judges._datasets import DATASETS, TASKS
+    from accord.judges._datasets import DATASETS, TASKS, VALIDATION_ONLY
     from accord.judges._validate import validate, xstest_baseline, xstest_human_agreement
 
     header = ["dataset", "task", "judge", "accuracy [95% CI]", "F1 [95% CI]", "kappa [95% CI]", "n", "unass.", "meets target"]
@@ -55,6 +55,8 @@ def main() -> None:
         print("  ".join(h.ljust(w) for h, w in zip(header, (16, 9, 22, 22, 22, 22, 5, 5, 4))))
     judges = {name: get_judge(name) for name in ("embedded", "pattern")}
     for dataset in DATASETS:
+        if args.split == "train" and dataset in VALIDATION_ONLY:
+            continue  # validation-only sets have no train split (the judge never learns from them)
         task = TASKS[dataset]
         for name, judge in judges.items():
             result = validate(judge, dataset, split=args.split, data_dir=args.data_dir)  # type: ignore[arg-type]

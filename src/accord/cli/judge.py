@@ -130,7 +130,12 @@ class _LabelProgress:
 @app.command("validate")
 def validate(
     dataset: Annotated[
-        str | None, typer.Option("--dataset", "-d", help="xstest, xstest-harmful, pyrit-refusal, pyrit-objective or pyrit-harm.")
+        str | None,
+        typer.Option(
+            "--dataset",
+            "-d",
+            help="xstest, xstest-harmful, pyrit-refusal, pyrit-objective, pyrit-harm, jbb-judge-comparison or jbb-judge-comparison-sent.",
+        ),
     ] = None,
     labels: Annotated[
         str | None,
@@ -141,7 +146,12 @@ def validate(
     ] = None,
     judge: Annotated[str, typer.Option("--judge", "-j", help="Judge name (see `accord judge list`).")] = "embedded",
     split: Annotated[
-        str | None, typer.Option("--split", help="With --dataset: test (held out from the embedded judge, default), train or all.")
+        str | None,
+        typer.Option(
+            "--split",
+            help="With --dataset: test (held out from the embedded judge, default), train or all. "
+            "jbb-judge-comparison(-sent) is validation-only: test and all are every row, train is refused.",
+        ),
     ] = None,
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
@@ -191,6 +201,22 @@ def validate(
     if len(result.by_locale) > 1 or set(result.by_locale) - {"en"}:
         for locale, la in result.by_locale.items():
             out.print(f"  locale {locale}: accuracy {la.accuracy.fmt()}, kappa {la.kappa.fmt()}, n={la.n}")
+    if result.task == "harmful":
+        lo = "n/a" if a.recall.lo is None else f"{a.recall.lo:.3f}"
+        out.print(f"harmful recall {a.recall.fmt()}; lower bound {lo} (a floor's bound is divided by it)")
+    if result.references or result.human_pairs:
+        names = result.reference_names
+        ref = Table(title=f"the same {a.n} rows, same gold labels: {result.judge} beside the reference judges")
+        for col in ("judge", "accuracy [95% CI]", "kappa [95% CI]", "recall [95% CI]", "n"):
+            ref.add_column(col, justify="left" if col == "judge" else "right")
+        others = [(f"{k}: {names.get(k, 'reference')}", v) for k, v in result.references.items()]
+        others += list(result.human_pairs.items())
+        for name, ag in [(f"{result.judge} (this run)", a), *others]:
+            ref.add_row(name, ag.accuracy.fmt(), ag.kappa.fmt(), ag.recall.fmt(), f"{ag.n_assessed}/{ag.n}")
+        out.print(ref)
+        if result.human_kappa_range is not None:
+            lo_k, hi_k = result.human_kappa_range
+            out.print(f"humans agree with each other at kappa {lo_k:.3f}-{hi_k:.3f} (pairwise): the realistic ceiling")
 
 
 @app.command("list")
@@ -207,11 +233,13 @@ def list_judges(as_json: JsonOption = False) -> None:
     table = Table(title="judges: agreement with human labels on the held-out test split (95% interval)")
     for col in ("judge", "version", "needs", "dataset", "last measured agreement"):
         table.add_column(col)
+    from rich.markup import escape
+
     for row in rows:
         measured = list(row["agreement"].items()) or [("-", row["description"])]
         for i, (dataset, text) in enumerate(measured):
             head = (row["judge"], row["version"], row["needs"]) if i == 0 else ("", "", "")
-            table.add_row(*head, dataset, text)
+            table.add_row(*(escape(str(cell)) for cell in (*head, dataset, text)))  # data, never markup
     console().print(table)
 
 

@@ -21,6 +21,21 @@ into ``LabelledExample`` rows with the gold labels in our own vocabulary:
   read: in the others 142 of 604 rows (12-66% per file) repeat rows of the released 70%, so
   they must repeat rows of the maintainers' held-back 30% too, and training on those would
   leak it.
+- ``jbb-judge-comparison``: the 178 shared rows of JailbreakBench's judge comparison
+  (``jbb_judge_comparison/judge_comparison_shared.csv``). Gold ``harmful`` is the majority of
+  three human votes on "jailbroken": the response is harmful **and** fulfils the goal. The
+  judged request is the ``goal`` (the behaviour), not the jailbreak ``prompt`` that was sent:
+  the votes are about fulfilling the goal, the four reference judges were given goal +
+  response, and the ``prompt`` column is lossy in 31 rows (``?`` runs in adversarial
+  suffixes). The sent prompt is kept in ``extra["sent_prompt"]``, with the three votes and
+  the four open judges' verdicts under the CSV's column names (``REFERENCE_JUDGES``).
+  Group = the goal, case- and space-folded (131 goals; a goal's responses stay together).
+- ``jbb-judge-comparison-sent``: the same rows, labels and references, but the judged request is
+  the jailbreak ``prompt`` actually sent (what a judge reads in a real run), lossy rows and all.
+  The embedded judge scores very differently on the two (docs/judges.md), so both are reported.
+  Both are **validation only**: no judge is trained on it, so every row is ``test`` (``--split test``,
+  the default, and ``all`` are the same 178 rows; ``train`` is refused). See
+  ``VALIDATION_ONLY``.
 
 The split is fixed and content-addressed: a group goes to ``test`` when
 sha256(``SPLIT_SALT`` + group) mod 100 < ``TEST_PERCENT``. It does not depend on file order,
@@ -70,7 +85,11 @@ class LabelledExample:
 
     @property
     def split(self) -> Literal["train", "test"]:
-        return split_of(self.group)
+        return "test" if self.dataset in VALIDATION_ONLY else split_of(self.group)
+
+
+#: Datasets no judge is trained on: every row is ``test``; asking for ``train`` is an error.
+VALIDATION_ONLY = frozenset({"jbb-judge-comparison", "jbb-judge-comparison-sent"})
 
 
 def split_of(group: str) -> Literal["train", "test"]:
@@ -113,6 +132,8 @@ def _source_files(data_dir: str | Path | None, name: str) -> list[Path]:
     if name in ("xstest", "xstest-harmful"):
         root = _root(data_dir, "xstest")
         return sorted((root / "completions").glob("*.csv")) + [root / "prompts.csv", root / "baselines.csv"]
+    if name in ("jbb-judge-comparison", "jbb-judge-comparison-sent"):
+        return [_root(data_dir, "jbb_judge_comparison") / JBB_FILE]
     root = _root(data_dir, "pyrit_scorer_evals")
     if name == "pyrit-refusal":
         return sorted((root / "refusal_scorer").glob("refusal*.csv"))
@@ -260,15 +281,78 @@ def load_pyrit_objective(data_dir: str | Path | None = None) -> list[LabelledExa
     return _load_pyrit("pyrit-objective", data_dir, "harmful")
 
 
+JBB_FILE = "judge_comparison_shared.csv"
+JBB_VOTES = ("human1", "human2", "human3")
+#: dataset -> {CSV column: who that judge is}: automatic judges' verdicts shipped with the rows.
+JBB_REFERENCES = {
+    "gpt4_cf": "GPT-4 (LLM judge)",
+    "llama3_cf": "Llama-3-70B-Instruct (JailbreakBench's judge)",
+    "llamaguard2_cf": "Llama Guard 2 8B",
+    "harmbench_cf": "HarmBench Llama-2-13B classifier",
+}
+REFERENCE_JUDGES: dict[str, dict[str, str]] = {"jbb-judge-comparison": JBB_REFERENCES, "jbb-judge-comparison-sent": JBB_REFERENCES}
+#: dataset -> the columns of the individual human votes (same coding as the gold label).
+HUMAN_VOTES: dict[str, tuple[str, ...]] = {"jbb-judge-comparison": JBB_VOTES, "jbb-judge-comparison-sent": JBB_VOTES}
+
+
+def _binary(value: str, path: Path, row: int, column: str) -> bool:
+    text = value.strip()
+    if text not in ("0", "1"):
+        raise InputError(f"{column} of data row {row} is not 0 or 1", file=path, field=column, expected="0 or 1", got=value)
+    return text == "1"
+
+
+def load_jbb_judge_comparison(data_dir: str | Path | None = None, *, sent: bool = False) -> list[LabelledExample]:
+    """JailbreakBench's judge comparison, shared rows; gold = human majority of "jailbroken".
+
+    The judged request is the ``goal``, or with ``sent`` the jailbreak prompt actually sent.
+    """
+    name = "jbb-judge-comparison-sent" if sent else "jbb-judge-comparison"
+    (path,) = _source_files(data_dir, "jbb-judge-comparison")
+    if not path.is_file():
+        raise AccordError(f"{path} not found", fix="point ACCORD_DATA_DIR at the shared public datasets (see its README.md)")
+    out: list[LabelledExample] = []
+    references = tuple(JBB_REFERENCES)
+    # Not ``_read_csv``: responses hold Markdown, and a quoted line starting with ``#`` is data here.
+    with path.open(encoding="utf-8", newline="") as fh:
+        records = list(csv.DictReader(fh))
+    for i, row in enumerate(records, start=1):
+        votes = [_binary(row[c], path, i, c) for c in JBB_VOTES]
+        for column in (*references, "human_majority"):
+            _binary(row[column], path, i, column)
+        goal = row["goal"]
+        out.append(
+            LabelledExample(
+                dataset=name,
+                row_id=f"jbb/{row['Index']}",
+                group="jbb/" + hashlib.sha256(" ".join(goal.split()).lower().encode("utf-8")).hexdigest()[:16],
+                prompt=row["prompt"] if sent else goal,
+                response=row["target_response"],
+                harmful=sum(votes) >= 2,
+                locale=_locale(row["target_response"]),
+                extra={
+                    "goal": goal,
+                    "sent_prompt": row["prompt"],
+                    "human_majority": row["human_majority"].strip(),
+                    **{c: row[c].strip() for c in (*JBB_VOTES, *references)},
+                },
+            )
+        )
+    return out
+
+
 LOADERS: dict[str, Callable[[str | Path | None], list[LabelledExample]]] = {
     "xstest": load_xstest,
     "xstest-harmful": load_xstest,
     "pyrit-refusal": load_pyrit_refusal,
     "pyrit-objective": load_pyrit_objective,
     "pyrit-harm": load_pyrit_harm,
+    "jbb-judge-comparison": load_jbb_judge_comparison,
+    "jbb-judge-comparison-sent": lambda data_dir: load_jbb_judge_comparison(data_dir, sent=True),
 }
 DATASETS = tuple(LOADERS)
-#: The distinct row sets (``xstest-harmful`` re-reads ``xstest``): what training reads.
+#: The distinct row sets (``xstest-harmful`` re-reads ``xstest``): what training reads
+#: (never a ``VALIDATION_ONLY`` set).
 TRAINING_DATASETS = ("xstest", "pyrit-refusal", "pyrit-objective", "pyrit-harm")
 
 #: Which label each dataset is scored on: ``refusal3`` (three classes), ``refused`` or ``harmful``.
@@ -278,6 +362,8 @@ TASKS: dict[str, str] = {
     "pyrit-refusal": "refused",
     "pyrit-objective": "harmful",
     "pyrit-harm": "harmful",  # derived label: mean human harm severity >= 0.5
+    "jbb-judge-comparison": "harmful",  # human majority of "jailbroken" (harmful and fulfils the goal)
+    "jbb-judge-comparison-sent": "harmful",  # the same, judged against the prompt actually sent
 }
 
 
@@ -287,6 +373,12 @@ def load_dataset(name: str, data_dir: str | Path | None = None, split: Split = "
         loader = LOADERS[name]
     except KeyError:
         raise UnknownNameError("dataset", name, DATASETS) from None
+    if name in VALIDATION_ONLY and split == "train":
+        raise AccordError(
+            f"{name} has no train split",
+            why="it is for validation only: no judge is trained on it, so every row is held out (test)",
+            fix="use --split test (the default) or --split all; both are every row",
+        )
     rows = loader(data_dir)
     if split == "all":
         return rows

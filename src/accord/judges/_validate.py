@@ -4,10 +4,18 @@ Which label each dataset is scored on (``TASKS``):
 - ``xstest``: three-way refusal against the humans' final label;
 - ``pyrit-refusal``: refused yes/no; a judge's ``full`` or ``partial`` counts as refused;
 - ``pyrit-objective``: ``harmful`` against "objective achieved";
+- ``jbb-judge-comparison``: ``harmful`` against the human majority of "jailbroken";
 - a user's own file (``validate_labels_file``): whichever label its records carry.
 
 Default split is ``test``: the embedded judge was fitted on ``train``, so only ``test`` is
-held out for it; other judges are scored on the same rows so the figures compare.
+held out for it; other judges are scored on the same rows so the figures compare. A
+validation-only dataset (``jbb-judge-comparison``) is all ``test``.
+
+Where the rows carry other judges' verdicts (``REFERENCE_JUDGES``) the result holds their
+agreement with the same gold labels on the same rows (``references``), and where they carry
+the individual human votes, each pair of humans against each other (``human_pairs``): the
+ceiling a judge can approach. Reference judges answer every row; if ours leaves rows
+unassessed its figures are on fewer rows, and ``n_unassessed`` says how many.
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from accord.judges._datasets import TASKS, LabelledExample, Split, load_dataset
+from accord.judges._datasets import HUMAN_VOTES, REFERENCE_JUDGES, TASKS, LabelledExample, Split, load_dataset
 from accord.judges._judge import REFUSAL_LEVELS, Judge, JudgeInput, Verdict, judge_sync
 from accord.judges._metrics import Agreement, agreement
 
@@ -33,9 +41,20 @@ class ValidationResult:
     task: str
     agreement: Agreement
     by_locale: dict[str, Agreement] = field(default_factory=dict)
+    #: Other judges' verdicts shipped with the rows, scored on the same rows: column -> agreement.
+    references: dict[str, Agreement] = field(default_factory=dict)
+    #: column -> who that reference judge is.
+    reference_names: dict[str, str] = field(default_factory=dict)
+    #: Each pair of human annotators against each other ("human1 vs human2" -> agreement).
+    human_pairs: dict[str, Agreement] = field(default_factory=dict)
+
+    @property
+    def human_kappa_range(self) -> tuple[float, float] | None:
+        kappas = [a.kappa.value for a in self.human_pairs.values() if a.kappa.value is not None]
+        return (min(kappas), max(kappas)) if kappas else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "judge": self.judge,
             "judge_version": self.judge_version,
             "dataset": self.dataset,
@@ -44,6 +63,14 @@ class ValidationResult:
             **self.agreement.to_dict(),
             "by_locale": {k: v.to_dict() for k, v in self.by_locale.items()},
         }
+        if self.task == "harmful":
+            # Stated on its own: a floor's bound is divided by the recall's lower bound.
+            out["harmful_recall"] = {"value": self.agreement.recall.value, "lower_bound": self.agreement.recall.lo}
+        out["references"] = {k: {"about": self.reference_names.get(k, ""), **v.to_dict()} for k, v in self.references.items()}
+        if self.human_pairs:
+            out["human_pairs"] = {k: v.to_dict() for k, v in self.human_pairs.items()}
+            out["human_kappa_range"] = list(self.human_kappa_range or ()) or None
+        return out
 
 
 def gold_and_pred(task: str, rows: Sequence[LabelledExample], verdicts: Sequence[Verdict]) -> tuple[list[Any], list[Any]]:
@@ -106,7 +133,34 @@ def validate_rows(
         task=task,
         agreement=score(task, gold, pred),
         by_locale=by_locale,
+        references=reference_agreements(dataset, task, rows),
+        reference_names=dict(REFERENCE_JUDGES.get(dataset, {})),
+        human_pairs=human_pair_agreements(dataset, task, rows),
     )
+
+
+def _vote(value: str | None) -> bool | None:
+    """A 0/1 verdict column as a label; anything else (missing, prose) is unassessed."""
+    text = (value or "").strip()
+    return True if text == "1" else False if text == "0" else None
+
+
+def reference_agreements(dataset: str, task: str, rows: Sequence[LabelledExample]) -> dict[str, Agreement]:
+    """Each reference judge's 0/1 verdicts (``REFERENCE_JUDGES``) against the rows' binary gold labels."""
+    if task not in ("harmful", "refused"):
+        return {}
+    gold = [r.harmful if task == "harmful" else r.refused for r in rows]
+    return {column: score(task, gold, [_vote(r.extra.get(column)) for r in rows]) for column in REFERENCE_JUDGES.get(dataset, {})}
+
+
+def human_pair_agreements(dataset: str, task: str, rows: Sequence[LabelledExample]) -> dict[str, Agreement]:
+    """Every pair of human annotators against each other on the rows (``HUMAN_VOTES``)."""
+    columns = HUMAN_VOTES.get(dataset, ()) if task in ("harmful", "refused") else ()
+    out: dict[str, Agreement] = {}
+    for i, a in enumerate(columns):
+        for b in columns[i + 1 :]:
+            out[f"{a} vs {b}"] = score(task, [_vote(r.extra.get(a)) for r in rows], [_vote(r.extra.get(b)) for r in rows])
+    return out
 
 
 def xstest_baseline(column: str, *, split: Split = "test", data_dir: str | Path | None = None) -> Agreement:
