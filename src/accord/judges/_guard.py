@@ -41,14 +41,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from accord.errors import InputError
+from accord.judges._ask import ask_target
 from accord.judges._judge import BaseJudge, JudgeInput, Needs, Verdict
 from accord.records import Message, RefusalLevel
 
 FORMAT_VERSION = "1"
 MAX_CONCURRENCY = 8
 ATTEMPTS = 3
-RETRY_BASE_S = 0.5
-RETRY_MAX_S = 10.0
 MAX_CHARS = 12_000  # of request and response each; longer text is cut in the middle
 RAW_KEEP = 200  # characters of raw guard output kept in the rationale
 
@@ -392,21 +391,7 @@ class GuardJudge(BaseJudge):
 
     async def _send(self, messages: list[Message], sem: asyncio.Semaphore) -> tuple[str | None, str | None]:
         """(reply text, failure reason) for one request."""
-        from accord.targets import GenParams, TargetError
-
-        params = GenParams(temperature=0.0, max_tokens=self.max_tokens)
-        async with sem:
-            for attempt in range(self.attempts):
-                try:
-                    completion = await self.target.generate(messages, params)
-                    break
-                except TargetError as exc:
-                    if not exc.retryable or attempt == self.attempts - 1:
-                        return None, f"judge-error:{exc.kind.value}"
-                    await asyncio.sleep(min(exc.retry_after_s or RETRY_BASE_S * 2**attempt, RETRY_MAX_S))
-        if completion.blocked:
-            return None, "judge-blocked"
-        return completion.text, None
+        return await ask_target(self.target, messages, max_tokens=self.max_tokens, attempts=self.attempts, sem=sem)
 
     async def _one(self, item: JudgeInput, sem: asyncio.Semaphore) -> Verdict:
         requests = self.format.requests(_clip(item.prompt), _clip(item.output or ""))

@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from accord.judges._ask import ask_target
 from accord.judges._judge import REFUSAL_LEVELS, BaseJudge, JudgeInput, Needs, Verdict
 from accord.judges._phrases import REFUSAL_RE, normalise
 from accord.records import Message
@@ -30,8 +31,6 @@ from accord.records import Message
 RUBRIC_VERSION = "1"
 MAX_CONCURRENCY = 8
 ATTEMPTS = 3  # retryable judge-target errors (rate limits, 5xx, time-outs) are retried
-RETRY_BASE_S = 0.5
-RETRY_MAX_S = 10.0
 MAX_CHARS = 12_000  # of request and response each; longer text is cut in the middle
 
 SYSTEM = (
@@ -144,25 +143,11 @@ class LLMJudge(BaseJudge):
 
     async def _ask(self, rubric: str, item: JudgeInput, sem: asyncio.Semaphore) -> tuple[str | None, str | None]:
         """(reply text, failure reason) for one rubric."""
-        from accord.targets import GenParams, TargetError
-
         messages = [
             Message(role="system", content=SYSTEM),
             Message(role="user", content=rubric.format(request=_clip(item.prompt), response=_clip(item.output or ""))),
         ]
-        params = GenParams(temperature=0.0, max_tokens=self.max_tokens)
-        async with sem:
-            for attempt in range(self.attempts):
-                try:
-                    completion = await self.target.generate(messages, params)
-                    break
-                except TargetError as exc:
-                    if not exc.retryable or attempt == self.attempts - 1:
-                        return None, f"judge-error:{exc.kind.value}"
-                    await asyncio.sleep(min(exc.retry_after_s or RETRY_BASE_S * 2**attempt, RETRY_MAX_S))
-        if completion.blocked:
-            return None, "judge-blocked"
-        return completion.text, None
+        return await ask_target(self.target, messages, max_tokens=self.max_tokens, attempts=self.attempts, sem=sem)
 
     async def _one(self, item: JudgeInput, sem: asyncio.Semaphore) -> Verdict:
         (r_text, r_fail), (h_text, h_fail) = await asyncio.gather(

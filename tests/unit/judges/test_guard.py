@@ -42,7 +42,7 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("accord.judges._guard.RETRY_BASE_S", 0.01)
+    monkeypatch.setattr("accord.judges._ask.RETRY_BASE_S", 0.01)
     guard_doubles.RECEIVED.clear()
 
 

@@ -77,7 +77,7 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("accord.judges._llm.RETRY_BASE_S", 0.01)
+    monkeypatch.setattr("accord.judges._ask.RETRY_BASE_S", 0.01)
 
 
 ITEMS = [
