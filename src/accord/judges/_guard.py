@@ -41,8 +41,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from accord.errors import InputError
-from accord.judges._ask import ask_target
-from accord.judges._judge import BaseJudge, JudgeInput, Needs, Verdict
+from accord.judges._ask import TargetJudge
+from accord.judges._judge import JudgeInput, Verdict
 from accord.records import Message, RefusalLevel
 
 FORMAT_VERSION = "1"
@@ -355,22 +355,17 @@ def parse_guard_argument(argument: str) -> tuple[str, bool, str]:
     return family, bool(slash), spec.strip()
 
 
-class GuardJudge(BaseJudge):
+class GuardJudge(TargetJudge):
     """``guard:<family>[/prompt]:<target spec>``: an open guard model in its own format."""
-
-    needs: Needs = "target"
 
     def __init__(
         self, argument: str, *, max_concurrency: int = MAX_CONCURRENCY, attempts: int = ATTEMPTS, max_tokens: int | None = None
     ) -> None:
-        from accord.targets import load_target
-
         family, prompt_mode, spec = parse_guard_argument(argument)
         self.family = family
         self.prompt_mode = prompt_mode
         self.format = FAMILIES[family](prompt_mode)
-        self.spec = spec
-        self.target = load_target(spec)
+        super().__init__(spec, max_concurrency=max_concurrency, max_tokens=max_tokens or self.format.max_tokens, attempts=attempts)
         mode = "/prompt" if prompt_mode else ""
         try:
             display = self.target.spec.display_name
@@ -380,30 +375,13 @@ class GuardJudge(BaseJudge):
         # again (score, report, relabel hints); the display name is for people.
         self.judge_id = f"guard:{family}{mode}:{spec}"
         self.display_name = f"guard:{family}{mode}:{display}"
-        try:
-            digest = self.target.digest()
-        except Exception:  # a digest is provenance; a judge without one still works
-            digest = spec
-        self.version = f"{family}{mode}-format-{FORMAT_VERSION}+{digest}"
-        self.max_concurrency = max_concurrency
-        self.attempts = max(1, attempts)
-        self.max_tokens = max_tokens or self.format.max_tokens
-
-    async def _send(self, messages: list[Message], sem: asyncio.Semaphore) -> tuple[str | None, str | None]:
-        """(reply text, failure reason) for one request."""
-        return await ask_target(self.target, messages, max_tokens=self.max_tokens, attempts=self.attempts, sem=sem)
+        self.version = f"{family}{mode}-format-{FORMAT_VERSION}+{self.target_digest()}"
 
     async def _one(self, item: JudgeInput, sem: asyncio.Semaphore) -> Verdict:
         requests = self.format.requests(_clip(item.prompt), _clip(item.output or ""))
-        results = await asyncio.gather(*(self._send(msgs, sem) for msgs in requests))
+        results = await asyncio.gather(*(self.ask(msgs, sem) for msgs in requests))
         for _, fail in results:
             if fail:
                 return Verdict.unassessed_because(fail)
         return self.format.parse(self.family, [text for text, _ in results])
 
-    async def _assess_async(self, inputs: Sequence[JudgeInput]) -> list[Verdict]:
-        sem = asyncio.Semaphore(self.max_concurrency)
-        return list(await asyncio.gather(*(self._one(item, sem) for item in inputs)))
-
-    async def aclose(self) -> None:
-        await self.target.aclose()

@@ -54,7 +54,12 @@ class VerifyResult:
         predicate = self.statement.predicate
         run = predicate.get("run") or {}
         target = str((run.get("target") or {}).get("name") or run.get("id") or "target")
-        vs = [PackVerdict.model_validate(v) for v in (predicate.get("verdicts") or {}).values()]
+        try:
+            vs = [PackVerdict.model_validate(v) for v in (predicate.get("verdicts") or {}).values()]
+        except ValueError as exc:  # signed, but not verdicts this accord can read
+            from accord.errors import VerificationError
+
+            raise VerificationError("the attested verdicts do not parse", why=str(exc).splitlines()[0]) from None
         return {target: vs} if vs else {}
 
     def to_dict(self) -> dict[str, Any]:

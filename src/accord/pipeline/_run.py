@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.aio import run_sync
-from accord.errors import AccordError, UnknownNameError
+from accord.errors import AccordError, StoreError, UnknownNameError
 from accord.ids import validate_run_id
 from accord.pipeline._spec import SPEC_KIND, RunSpec, TargetEntry
 from accord.runner import EngineConfig, ProgressMode, RunPlan, RunSummary, SuiteSource, execute_async, new_run_id, scan_suites
@@ -109,9 +109,11 @@ def plan_runs(
     transport = {"max_response_bytes": max_response_bytes, "ca_bundle": None if ca_bundle is None else str(ca_bundle)}
     planned: list[PlannedRun] = []
     names: set[str] = set()
+    # Every target gets the same items: read and check the suites once (each run streams them
+    # again from its own fresh iterator).
+    sources = _open_suites(spec, data_dir)
+    refs = scan_suites(sources, spec.suites)
     for entry in spec.targets:
-        sources = _open_suites(spec, data_dir)
-        refs = scan_suites(sources, spec.suites)
         target = _load(entry, data_dir, {**dict(entry.options), **{k: v for k, v in transport.items() if v is not None}})
         name = display_name(target, entry)
         if spec.run_id is None:
@@ -196,4 +198,9 @@ def stored_spec(store: ResultStore, run_id: str) -> RunSpec | None:
     """The spec a run was made from (``None`` for runs stored before specs existed)."""
     store.require_run(run_id)
     data = store.get_artifacts(run_id, SPEC_KIND).get("spec")
-    return RunSpec.model_validate(data) if data else None
+    if not data:
+        return None
+    try:
+        return RunSpec.model_validate(data)
+    except ValueError as exc:  # pydantic's ValidationError: a damaged or foreign row
+        raise StoreError(f"the stored run spec of '{run_id}' does not validate", why=str(exc).splitlines()[0]) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,21 +9,11 @@ import sqlalchemy as sa
 
 from accord.errors import AccordError, StoreError
 from accord.records import ErrorKind, Label, Message, Response
-from accord.store import RunInfo, Store, SuiteRef
+from accord.store import Store, SuiteRef
 from accord.suites import Item
+from tests.unit.store._helpers import make_run
 
-
-def _run(run_id: str = "r1", digest: str = "sha256:t", suites: list[SuiteRef] | None = None) -> RunInfo:
-    now = datetime.now(UTC)
-    return RunInfo(
-        run_id=run_id,
-        created_at=now,
-        updated_at=now,
-        target="replay:x.jsonl",
-        target_digest=digest,
-        suites=suites or [SuiteRef(suite_id="s", digest="sha256:s", n_items=3)],
-        n_items=3,
-    )
+_run = make_run
 
 
 def _resp(i: int, **kw: object) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
 
 import pytest
@@ -218,6 +219,18 @@ def test_endpoint_parsing() -> None:
         Endpoint("ftp://x/")
 
 
+async def _tls_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A TLS test server's handler: answer every request with a small JSON body."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            n = int([ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length")][0].split(b":")[1])
+            await reader.readexactly(n)
+            writer.write(ok(b'{"tls": 1}'))
+    except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+        pass
+
+
 def _self_signed(tmp_path):  # type: ignore[no-untyped-def]
     import datetime
     import ipaddress
@@ -251,7 +264,6 @@ def _self_signed(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_tls_with_host_name_check(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import ssl
 
     cert, key = _self_signed(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -259,17 +271,7 @@ def test_tls_with_host_name_check(tmp_path) -> None:  # type: ignore[no-untyped-
     trusting = ssl.create_default_context(cafile=str(cert))
 
     async def go() -> tuple[int, str]:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            try:
-                while True:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    n = int([ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length")][0].split(b":")[1])
-                    await reader.readexactly(n)
-                    writer.write(ok(b'{"tls": 1}'))
-            except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-                pass
-
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+        server = await asyncio.start_server(_tls_ok, "127.0.0.1", 0, ssl=server_ctx)
         port = server.sockets[0].getsockname()[1]
         good = Lanes(Endpoint(f"https://localhost:{port}/x"), 1, [], ssl_context=trusting)
         reply = await good.post(b"{}", 5.0)
@@ -366,7 +368,6 @@ def test_slow_loris_is_cut_off_at_the_timeout() -> None:
 
 
 def test_tls_honours_ca_bundle_and_ssl_cert_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import ssl
 
     from accord.targets._wire import tls_context
 
@@ -374,18 +375,8 @@ def test_tls_honours_ca_bundle_and_ssl_cert_file(tmp_path, monkeypatch) -> None:
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                n = int([ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length")][0].split(b":")[1])
-                await reader.readexactly(n)
-                writer.write(ok(b'{"tls": 1}'))
-        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
-            pass
-
     async def status(ctx: ssl.SSLContext) -> int:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_ctx)
+        server = await asyncio.start_server(_tls_ok, "127.0.0.1", 0, ssl=server_ctx)
         pool = Lanes(Endpoint(f"https://localhost:{server.sockets[0].getsockname()[1]}/x"), 1, [], ssl_context=ctx)
         try:
             return (await pool.post(b"{}", 5.0)).status
