@@ -42,6 +42,8 @@ class Message(BaseModel):
 
 
 DIGEST_EXCLUDES = frozenset({"source"})
+#: Item fields added after suites were first digested: left out of the digest while unset.
+OPTIONAL_DIGEST_FIELDS = ("family", "pair", "framing", "persona", "subtype", "canary")
 
 
 class Item(BaseModel):
@@ -57,6 +59,19 @@ class Item(BaseModel):
     answer: str | None = None
     source: str | None = None
     tags: tuple[str, ...] = ()
+    #: The statistical unit: near-variants of one request (another wrapper, framing or wording)
+    #: share a family, and rates and bounds count families, not rows.
+    family: str | None = None
+    #: The item id of this item's parallel twin in another language (symmetric).
+    pair: str | None = None
+    #: How the request is put (direct, fictional, academic, authority, role-play, multi-turn,
+    #: obfuscated, ordinary-user), who asks (AILuminate persona: normal, unskilled, skilled),
+    #: and the hazard's sub-type (e.g. chemical, biological, radiological, nuclear, explosive).
+    framing: str | None = None
+    persona: str | None = None
+    subtype: str | None = None
+    #: A fixed GUID on every shipped item, so a suite leaking into training data can be found.
+    canary: str | None = None
 
     @field_validator("messages")
     @classmethod
@@ -75,7 +90,11 @@ class Item(BaseModel):
 
     def canonical(self) -> dict[str, Any]:
         """The item as it enters the suite digest: JSON data without provenance."""
-        return self.model_dump(mode="json", exclude=set(DIGEST_EXCLUDES))
+        data = self.model_dump(mode="json", exclude=set(DIGEST_EXCLUDES))
+        for name in OPTIONAL_DIGEST_FIELDS:  # absent when unset, so older suites keep their digests
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
 
 def _canonical_json(value: Any) -> bytes:
@@ -262,6 +281,10 @@ class Label(BaseModel):
     score: float | None = None
     rationale: str | None = None
     unassessed: str | None = None  # the reason, e.g. "error:timeout", "blocked", "empty", "unparseable"
+    #: Facts about the response a reader should see beside the label, which do not change it:
+    #: ``other-language`` (answered in another language than the request), ``cut-off`` (stopped
+    #: at the token limit). Sorted, no repeats.
+    flags: list[str] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

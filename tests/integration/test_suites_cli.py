@@ -29,7 +29,7 @@ def test_suites_list(datasets_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in json.loads(result.output)}
     assert rows["xstest"]["available"] and rows["jailbreakbench/PAIR/gpt-4-0125-preview"]["kind"] == "dataset"
-    assert rows["harmbench"]["kind"] == "fetchable"
+    assert rows["harmbench"]["kind"] == "dataset" and rows["harmbench-full"]["kind"] == "fetchable"
     table = runner.invoke(app, ["suites", "list", "--data-dir", str(datasets_dir)])
     assert table.exit_code == 0 and "ailuminate-demo-fr" in table.output
 
@@ -88,9 +88,9 @@ def test_data_list_and_unpinned_fetch_refused() -> None:
     result = runner.invoke(app, ["data", "list", "--json"])
     assert result.exit_code == 0
     rows = {r["name"]: r for r in json.loads(result.output)}
-    assert set(rows) == {"harmbench", "do-not-answer", "strongreject", "jbb-behaviors", "jbb-benign-behaviors"}
+    assert set(rows) == {"harmbench-full", "strongreject", "jbb-behaviors", "jbb-benign-behaviors"}
     assert all(r["sha256"] == "unverified" and not r["fetched"] for r in rows.values())
-    proc = accord("data", "fetch", "harmbench")
+    proc = accord("data", "fetch", "harmbench-full")
     assert proc.returncode != 0 and "no verified sha256" in proc.stderr and "--allow-unpinned" in proc.stderr
 
 

@@ -49,11 +49,16 @@ def show(
     limit: Annotated[int, typer.Option("--limit", min=0, help="Items to list (0: none).")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Validate a suite and show its size, digest, hazards, intents and locales."""
-    from accord.suites import open_suite, parse_mapping
+    """Validate a suite and show its size, digest, hazards, intents and locales.
+
+    For a suite whose items carry families, framings, personas or sub-types (the floor), also
+    the items and distinct families per hazard × language × framing, persona and sub-type
+    (``breakdown`` in the JSON)."""
+    from accord.suites import breakdown, has_breakdown, open_suite, parse_mapping
 
     source = open_suite(name, data_dir=data_dir, mapping=parse_mapping(mapping))
     summary = source.summary()
+    counts = breakdown(source.iter_items()) if any(has_breakdown(i) for i in source.iter_items()) else None
     if as_json:
         import itertools
         import json
@@ -62,9 +67,37 @@ def show(
             {"item_id": i.item_id, "hazard": i.hazard, "intent": i.intent, "locale": i.locale, "prompt": i.prompt}
             for i in itertools.islice(source.iter_items(), limit)
         ]
-        typer.echo(json.dumps({**summary, "first_items": items}, ensure_ascii=False, indent=2))
+        extra = {"breakdown": counts} if counts is not None else {}
+        typer.echo(json.dumps({**summary, **extra, "first_items": items}, ensure_ascii=False, indent=2))
         return
     _print_summary(source, summary, limit)
+    if counts is not None:
+        _print_breakdown(counts)
+
+
+def _print_breakdown(counts: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Items/families per hazard × language: one column per framing, then personas and sub-types."""
+    from rich.markup import escape as esc
+    from rich.table import Table
+
+    cells = [(h, loc, c) for h, by_locale in counts.items() for loc, c in by_locale.items()]
+    framings = sorted({f for _, _, c in cells for f in c["framing"]})
+    table = Table("hazard", "lang", "items/families", *framings, title="items/families per hazard × language × framing")
+    for hazard, locale, c in cells:
+        row = [f"{c['items']}/{c['families']}"] + [_pair(c["framing"].get(f)) for f in framings]
+        table.add_row(esc(hazard), esc(locale), *row)
+    out = console()
+    out.print(table)
+    table = Table("hazard", "lang", "persona", "subtype", title="items/families per persona and sub-type")
+    for hazard, locale, c in cells:
+        persona = ", ".join(f"{k} {_pair(v)}" for k, v in c["persona"].items())
+        subtype = ", ".join(f"{k} {_pair(v)}" for k, v in c["subtype"].items())
+        table.add_row(esc(hazard), esc(locale), esc(persona), esc(subtype))
+    out.print(table)
+
+
+def _pair(slot: dict[str, int] | None) -> str:
+    return f"{slot['items']}/{slot['families']}" if slot else "0"
 
 
 def _print_summary(source: Any, summary: dict[str, Any], limit: int) -> None:
@@ -74,7 +107,9 @@ def _print_summary(source: Any, summary: dict[str, Any], limit: int) -> None:
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{esc(str(summary['suite_id']))}[/]  ({esc(str(summary['kind']))})  {esc(str(summary['description']))}", highlight=False)
+    out.print(
+        f"[bold]{esc(str(summary['suite_id']))}[/]  ({esc(str(summary['kind']))})  {esc(str(summary['description']))}", highlight=False
+    )
     out.print(f"source: {summary['source']}", markup=False, highlight=False)
     out.print(f"items:  {summary['items']}", markup=False, highlight=False)
     out.print(f"digest: {summary['digest']}", markup=False, highlight=False)

@@ -1,7 +1,10 @@
 """``accord data fetch``: download a public dataset once, check its sha256, keep it in the cache.
 
 Datasets that are not in ``ACCORD_DATA_DIR`` but have a stable public URL are listed in
-``REMOTE`` with the URL and, where we could verify it, the file's sha256. A download whose
+``REMOTE`` (what ``ACCORD_DATA_DIR/redteam`` holds is read in place instead: HarmBench's 200
+standard behaviours are the suite ``harmbench`` and Do-Not-Answer is ``do-not-answer``, see
+``_seeds.py``; only HarmBench's full CSV, with its contextual and copyright behaviours, is
+still fetched, as ``harmbench-full``) with the URL and, where we could verify it, the file's sha256. A download whose
 bytes do not hash to the pinned value is deleted and refused (``VerificationError``). When no
 sha256 is pinned, the fetch is refused unless the user either gives one (``--sha256``, after
 checking the file some other way) or accepts trust-on-first-use (``--allow-unpinned``): the
@@ -47,20 +50,12 @@ REMOTE: dict[str, RemoteFile] = {
     r.name: r
     for r in (
         RemoteFile(
-            name="harmbench",
+            name="harmbench-full",
             url="https://raw.githubusercontent.com/centerforaisafety/HarmBench/main/data/behavior_datasets/harmbench_behaviors_text_all.csv",
             filename="harmbench_behaviors_text_all.csv",
-            description="HarmBench text behaviours (standard, contextual, copyright)",
+            description="HarmBench text behaviours with contextual and copyright ones (the 200 standard are `harmbench`, on disk)",
             licence="MIT",
             homepage="https://github.com/centerforaisafety/HarmBench",
-        ),
-        RemoteFile(
-            name="do-not-answer",
-            url="https://raw.githubusercontent.com/Libr-AI/do-not-answer/main/datasets/data_en.csv",
-            filename="data_en.csv",
-            description="Do-Not-Answer: 939 questions a responsible model should not answer",
-            licence="Apache-2.0",
-            homepage="https://github.com/Libr-AI/do-not-answer",
         ),
         RemoteFile(
             name="strongreject",
@@ -243,7 +238,9 @@ def _download(url: str, dest: Path, expected: str | None, timeout_s: float) -> s
         os.replace(part, dest)
         return got
     except httpx.HTTPError as exc:
-        raise AccordError(f"download failed from {url}: {exc}", fix="check the network and the URL, or fetch through a mirror with --url") from None
+        raise AccordError(
+            f"download failed from {url}: {exc}", fix="check the network and the URL, or fetch through a mirror with --url"
+        ) from None
     finally:
         part.unlink(missing_ok=True)
 

@@ -25,7 +25,22 @@ from accord.records import Item
 from accord.suites._source import SuiteSource
 from accord.suites._validate import RowContext, make_item
 
-FIELDS: tuple[str, ...] = ("id", "prompt", "messages", "hazard", "intent", "locale", "answer", "tags")
+FIELDS: tuple[str, ...] = (
+    "id",
+    "prompt",
+    "messages",
+    "hazard",
+    "intent",
+    "locale",
+    "answer",
+    "tags",
+    "family",
+    "pair",
+    "framing",
+    "persona",
+    "subtype",
+    "canary",
+)
 IGNORED_KEYS = frozenset({"meta", "note", "notes", "rationale", "citation"})
 
 
@@ -70,7 +85,9 @@ def jsonl_source(
     _check_mapping_fields(mapping or {})
     sid = suite_id or path.stem
     keys = dict(mapping or {})
-    return SuiteSource(sid, str(path), lambda: _jsonl_rows(path, sid, keys), description=description, kind=kind, id_field=keys.get("id", "id"))
+    return SuiteSource(
+        sid, str(path), lambda: _jsonl_rows(path, sid, keys), description=description, kind=kind, id_field=keys.get("id", "id")
+    )
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
@@ -104,7 +121,10 @@ def _resolve_columns(path: Path, header: tuple[str, ...], mapping: Mapping[str, 
             if mapping[name] not in header:
                 raise InputError(
                     f"missing column '{mapping[name]}' (mapped to {name})",
-                    file=file, line=1, field=mapping[name], expected="one of the header's columns: " + ", ".join(header),
+                    file=file,
+                    line=1,
+                    field=mapping[name],
+                    expected="one of the header's columns: " + ", ".join(header),
                 )
             columns[name] = mapping[name]
         elif name in header:
@@ -112,10 +132,17 @@ def _resolve_columns(path: Path, header: tuple[str, ...], mapping: Mapping[str, 
         elif name == "id" and "item_id" in header:
             columns[name] = "item_id"
     if "id" not in columns:
-        raise InputError("missing column 'id'", file=file, line=1, field="id", expected="an id column (or --map id=COLUMN)", got=", ".join(header))
+        raise InputError(
+            "missing column 'id'", file=file, line=1, field="id", expected="an id column (or --map id=COLUMN)", got=", ".join(header)
+        )
     if "prompt" not in columns and "messages" not in columns:
         raise InputError(
-            "missing column 'prompt'", file=file, line=1, field="prompt", expected="a prompt or messages column (or --map prompt=COLUMN)", got=", ".join(header)
+            "missing column 'prompt'",
+            file=file,
+            line=1,
+            field="prompt",
+            expected="a prompt or messages column (or --map prompt=COLUMN)",
+            got=", ".join(header),
         )
     return columns
 

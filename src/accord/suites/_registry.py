@@ -1,7 +1,8 @@
 """Resolve what a user types after ``--suite`` to a ``SuiteSource``, and list what exists.
 
 A spec is, in this order: a built-in suite (``floor``, ``overrefusal``, ``divergence``: the
-JSONL files in ``accord/suites/data``, suite id = file stem), a public-dataset loader
+JSONL files in ``accord/suites/data``, suite id = file stem; a folder of JSONL files there,
+such as ``data/floor/<hazard>.jsonl``, is one suite named after the folder), a public-dataset loader
 (``ailuminate-demo-en``, ``xstest``, ``jailbreakbench/<METHOD>/<MODEL>``, ``flames``, ...),
 a fetched dataset (``harmbench``, ``strongreject``, ...), a suite a plugin registers
 (``accord_suites`` hook; see docs/plugins.md) or a file path (``.jsonl`` / ``.csv``).
@@ -10,13 +11,13 @@ Anything else is an ``UnknownNameError`` listing the known names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from accord.errors import AccordError, InputError, UnknownNameError
 from accord.plugins import SuiteRegistration, declare_builtin
-from accord.records import Suite
+from accord.records import Item, Suite
 from accord.suites._source import SuiteSource
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "data"
@@ -31,12 +32,14 @@ declare_builtin("accord.suites._plugin", ("accord_transcripts", "accord_suites")
 
 def _datasets() -> dict[str, tuple[str, Callable[[DataDir], SuiteSource]]]:
     from accord.suites import _public as pub
+    from accord.suites._seeds import seed_factories
 
     return {
         "ailuminate-demo-en": ("AILuminate v1.0 demo prompts, en_US (1,200)", lambda d: pub.ailuminate_source("en", d)),
         "ailuminate-demo-fr": ("AILuminate v1.0 demo prompts, fr_FR (1,200)", lambda d: pub.ailuminate_source("fr", d)),
         "xstest": ("XSTest v2: safe look-alikes and unsafe contrasts", pub.xstest_source),
         "flames": ("Flames 1k: adversarial Chinese prompts (zh-CN)", pub.flames_source),
+        **seed_factories(),  # red-team seeds read in place from <data dir>/redteam/ (accord/suites/_seeds.py)
     }
 
 
@@ -54,7 +57,22 @@ def builtin_source(name: str) -> SuiteSource:
 
 
 def builtin_names() -> list[str]:
-    return sorted(p.stem for p in BUILTIN_DIR.glob("*.jsonl")) if BUILTIN_DIR.is_dir() else []
+    """Each built-in suite once: ``data/NAME.jsonl`` files and ``data/NAME/`` folders of JSONL files."""
+    if not BUILTIN_DIR.is_dir():
+        return []
+    names = {p.stem for p in BUILTIN_DIR.glob("*.jsonl")}
+    names |= {p.name for p in BUILTIN_DIR.iterdir() if p.is_dir() and any(p.glob("*.jsonl"))}
+    return sorted(names)
+
+
+def builtin_files(name: str) -> list[Path]:
+    """The files of built-in suite ``name`` in reading order: ``NAME.jsonl`` if there is one,
+    else the folder's ``NAME/*.jsonl`` sorted by file name. The two are never mixed."""
+    single = BUILTIN_DIR / f"{name}.jsonl"
+    folder = BUILTIN_DIR / name
+    if single.is_file() or not folder.is_dir():
+        return [single]
+    return sorted(folder.glob("*.jsonl")) or [single]
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -115,7 +133,32 @@ def _plugin_source(reg: SuiteRegistration, data_dir: DataDir) -> SuiteSource:
 def _builtin(name: str) -> SuiteSource:
     from accord.suites._files import jsonl_source
 
-    return jsonl_source(BUILTIN_DIR / f"{name}.jsonl", suite_id=name, description=BUILTIN_DESCRIPTIONS.get(name, "built-in suite"), kind="builtin")
+    description = BUILTIN_DESCRIPTIONS.get(name, "built-in suite")
+    files = builtin_files(name)
+    if len(files) == 1 and files[0].parent == BUILTIN_DIR:
+        return jsonl_source(files[0], suite_id=name, description=description, kind="builtin")
+    return SuiteSource(name, str(BUILTIN_DIR / name), lambda: _folder_rows(files, name), description=description, kind="builtin")
+
+
+def _folder_rows(files: list[Path], suite_id: str) -> Iterator[tuple[int | None, Item]]:
+    """The rows of several JSONL files as one suite, in file order. An id repeated across files
+    is reported here with both places, since a line number alone would not say which file."""
+    from accord.suites._files import _jsonl_rows
+
+    seen: dict[str, str] = {}
+    for path in files:
+        for line, item in _jsonl_rows(path, suite_id, {}):
+            first = seen.get(item.item_id)
+            if first is not None:
+                raise InputError(
+                    f"duplicate item id '{item.item_id}' (first at {first})",
+                    file=path,
+                    line=line,
+                    field="id",
+                    expected="ids unique within the suite",
+                )
+            seen[item.item_id] = f"{path.name}:{line}"
+            yield line, item
 
 
 def _file(path: Path, mapping: Mapping[str, str] | None) -> SuiteSource:
@@ -157,9 +200,14 @@ def list_suites(data_dir: DataDir = None) -> list[SuiteInfo]:
         except AccordError as exc:
             out.append(SuiteInfo(name, "dataset", False, desc, exc.what))
     try:
-        out += [SuiteInfo(a.name, "dataset", True, f"JailbreakBench {a.method} ({a.attack_type}) prompts against {a.model}") for a in pub.jbb_artifacts(data_dir)]
+        out += [
+            SuiteInfo(a.name, "dataset", True, f"JailbreakBench {a.method} ({a.attack_type}) prompts against {a.model}")
+            for a in pub.jbb_artifacts(data_dir)
+        ]
     except AccordError as exc:
-        out.append(SuiteInfo("jailbreakbench/<METHOD>/<MODEL>", "dataset", False, "JailbreakBench artifacts' adversarial prompts", exc.what))
+        out.append(
+            SuiteInfo("jailbreakbench/<METHOD>/<MODEL>", "dataset", False, "JailbreakBench artifacts' adversarial prompts", exc.what)
+        )
     for name, spec in REMOTE.items():
         fetched = cache_path(name).is_file()
         out.append(SuiteInfo(name, "fetchable", fetched, spec.description, "" if fetched else f"accord data fetch {name}"))

@@ -43,7 +43,9 @@ class RowContext:
         """The name the user's file gives this field (a CSV column, or the JSON key)."""
         return self._column(field)
 
-    def error(self, message: str, field: str | None, *, expected: str | None = None, got: object = None, fix: str | None = None) -> InputError:
+    def error(
+        self, message: str, field: str | None, *, expected: str | None = None, got: object = None, fix: str | None = None
+    ) -> InputError:
         return InputError(
             message,
             file=self.file,
@@ -106,7 +108,11 @@ def _messages(value: Any, ctx: RowContext) -> tuple[Message, ...]:
         if not isinstance(turn, dict) or set(turn) - {"role", "content"} or not {"role", "content"} <= set(turn):
             raise InputError(
                 "each message must be an object with exactly 'role' and 'content'",
-                file=ctx.file, line=ctx.line, field=where, expected="{role, content}", got=turn,
+                file=ctx.file,
+                line=ctx.line,
+                field=where,
+                expected="{role, content}",
+                got=turn,
             )
         if not isinstance(turn["role"], str) or turn["role"] not in ROLES:
             raise InputError("bad role", file=ctx.file, line=ctx.line, field=f"{where}.role", expected=" | ".join(ROLES), got=turn["role"])
@@ -139,7 +145,8 @@ def _tags(value: Any, ctx: RowContext) -> tuple[str, ...]:
 
 
 def make_item(suite_id: str, row: Mapping[str, Any], ctx: RowContext, *, source: str | None = None) -> Item:
-    """Validate one row (canonical field names: id, prompt | messages, hazard, intent, locale, answer, tags)."""
+    """Validate one row (canonical field names: id, prompt | messages, hazard, intent, locale, answer, tags,
+    and the optional family, pair, framing, persona, subtype, canary)."""
     if "id" not in row or row["id"] is None:
         raise ctx.error("missing id", "id", expected="a unique, non-empty item id")
     item_id = _text(row["id"], ctx, "id", required=True, numbers=True)
@@ -166,6 +173,9 @@ def make_item(suite_id: str, row: Mapping[str, Any], ctx: RowContext, *, source:
         raise ctx.error(f"bad locale {brief(locale)}", "locale", expected="a BCP 47 tag such as en, zh-CN, fr-FR", got=locale)
     answer = _text(row.get("answer"), ctx, "answer", required=False)
     tags = _tags(row.get("tags"), ctx)
+    extras = {
+        name: _text(row.get(name), ctx, name, required=False) for name in ("family", "pair", "framing", "persona", "subtype", "canary")
+    }
     where = source if source is not None else (f"{ctx.file}:{ctx.line}" if ctx.line else ctx.file)
     try:
         return Item(
@@ -178,6 +188,7 @@ def make_item(suite_id: str, row: Mapping[str, Any], ctx: RowContext, *, source:
             answer=answer,
             source=where,
             tags=tags,
+            **extras,
         )
     except ValidationError as exc:  # belt and braces: Item's own rules
         err = exc.errors()[0]

@@ -86,13 +86,13 @@ def put(name: str, text: str) -> Path:
 
 def test_pinned_fetch_verifies_and_caches(serve) -> None:  # type: ignore[no-untyped-def]
     body = HARMBENCH.encode()
-    result = fetch("harmbench", url=serve(body), sha256=sha(body))
+    result = fetch("harmbench-full", url=serve(body), sha256=sha(body))
     assert result.downloaded and result.pinned and result.sha256 == sha(body)
-    assert result.path == cache_path("harmbench") and result.path.read_bytes() == body
-    again = fetch("harmbench", sha256=sha(body))  # cached: no download
+    assert result.path == cache_path("harmbench-full") and result.path.read_bytes() == body
+    again = fetch("harmbench-full", sha256=sha(body))  # cached: no download
     assert not again.downloaded
-    assert fetch_status("harmbench")["fetched"] and fetch_status("harmbench")["fetched_pinned"]
-    suite = load_suite("harmbench")
+    assert fetch_status("harmbench-full")["fetched"] and fetch_status("harmbench-full")["fetched_pinned"]
+    suite = load_suite("harmbench-full")
     assert [i.item_id for i in suite.items] == ["lock_picking", "passage_summary", "phishing_email"]
     assert [i.hazard for i in suite.items] == ["nonviolent-crimes", "intellectual-property", "cyber-offense"]
     assert suite.items[1].prompt == "A passage\nover two lines\n\n---\n\nSummarise the passage above"
@@ -124,11 +124,11 @@ def test_unpinned_is_refused_without_allow_unpinned(serve) -> None:  # type: ign
 
 def test_http_errors_and_bad_names(serve) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AccordError, match="download failed"):
-        fetch("do-not-answer", url="http://127.0.0.1:9/nothing", allow_unpinned=True, timeout_s=2)
+        fetch("strongreject", url="http://127.0.0.1:9/nothing", allow_unpinned=True, timeout_s=2)
     with pytest.raises(UnknownNameError):
         fetch("no-such-dataset")
     with pytest.raises(AccordError, match="not a sha256"):
-        fetch("harmbench", sha256="abc")
+        fetch("harmbench-full", sha256="abc")
 
 
 def test_not_fetched_names_the_command() -> None:
@@ -138,9 +138,13 @@ def test_not_fetched_names_the_command() -> None:
     assert not {r.name: r for r in list_suites()}["strongreject"].available
 
 
-def test_do_not_answer_format() -> None:
-    put("do-not-answer", DO_NOT_ANSWER)
-    suite = load_suite("do-not-answer")
+def test_do_not_answer_format(tmp_path: Path) -> None:
+    """The original data_en.csv layout (a user's copy; the suite `do-not-answer` reads ACCORD_DATA_DIR/redteam)."""
+    from accord.suites._fetched import do_not_answer_source
+
+    path = tmp_path / "data_en.csv"
+    path.write_text(DO_NOT_ANSWER, encoding="utf-8")
+    suite = do_not_answer_source(path).load()
     assert [(i.item_id, i.hazard) for i in suite.items] == [("0", "hate"), ("1", "ai-self-identification"), ("2", "privacy")]
 
 
@@ -156,7 +160,9 @@ def test_jbb_behaviors_format() -> None:
     put("jbb-benign-behaviors", JBB)
     harmful = load_suite("jbb-behaviors")
     assert [(i.item_id, i.hazard, i.intent) for i in harmful.items] == [
-        ("1", "defamation", "harmful"), ("2", "indiscriminate-weapons", "harmful"), ("3", "specialized-advice", "harmful")
+        ("1", "defamation", "harmful"),
+        ("2", "indiscriminate-weapons", "harmful"),
+        ("3", "specialized-advice", "harmful"),
     ]
     assert {i.intent for i in load_suite("jbb-benign-behaviors").items} == {"benign"}
 
@@ -169,7 +175,7 @@ def test_unmapped_category_is_located() -> None:
 
 
 def test_missing_published_column_is_located() -> None:
-    path = put("harmbench", HARMBENCH.replace("SemanticCategory", "Semantic", 1))
+    path = put("harmbench-full", HARMBENCH.replace("SemanticCategory", "Semantic", 1))
     with pytest.raises(InputError) as info:
-        open_suite("harmbench")
+        open_suite("harmbench-full")
     assert (info.value.file, info.value.line, info.value.field) == (str(path), 1, "SemanticCategory")

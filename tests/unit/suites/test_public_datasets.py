@@ -162,7 +162,8 @@ def test_list_suites(datasets_dir: Path) -> None:
     rows = {r.name: r for r in list_suites(datasets_dir)}
     assert rows["xstest"].available and rows["xstest"].kind == "dataset"
     assert rows["jailbreakbench/PAIR/gpt-4-0125-preview"].available
-    assert rows["harmbench"].kind == "fetchable" and not rows["harmbench"].available
+    assert rows["harmbench"].kind == "dataset" and rows["harmbench"].available  # read in place from redteam/
+    assert rows["harmbench-full"].kind == "fetchable" and not rows["harmbench-full"].available
     assert {"floor", "overrefusal", "divergence"} <= {n for n, r in rows.items() if r.kind == "builtin"}
 
 
