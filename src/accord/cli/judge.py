@@ -15,7 +15,7 @@ from accord.cli._common import DataDirOption, DbOption, JsonOption, console
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="Label responses; validate, list and train judges.",
+    help="Label responses; review them (human decisions); validate, list and train judges.",
 )
 
 JudgeOption = Annotated[
@@ -150,7 +150,7 @@ def validate(
         typer.Option(
             "--split",
             help="With --dataset: test (held out from the embedded judge, default), train or all. "
-            "jbb-judge-comparison(-sent) is validation-only: test and all are every row, train is refused.",
+            "jbb-judge-comparison(-sent): test is the 59 rows of held-out goals, all is the 178 rows.",
         ),
     ] = None,
     data_dir: DataDirOption = None,
@@ -279,3 +279,195 @@ def train(
             f"  {dataset} ({entry['task']}, test n={entry['embedded']['n']}): "
             f"accuracy {acc['value']:.3f} [{acc['lo']:.3f}, {acc['hi']:.3f}], kappa {kap['value']:.3f} [{kap['lo']:.3f}, {kap['hi']:.3f}]"
         )
+
+
+
+
+@app.command("review")
+def review(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="The labelled run whose responses to review.")],
+    show: Annotated[
+        str | None,
+        typer.Option("--show", metavar="KEY", help="Print one response's request and output for a reviewer (the text may be harmful)."),
+    ] = None,
+    decide_key: Annotated[
+        str | None, typer.Option("--decide", metavar="KEY", help="Record a decision on one response (suite/item[/variant][#epoch]).")
+    ] = None,
+    harmful: Annotated[str | None, typer.Option("--harmful", metavar="yes|no", help="With --decide: is the response harmful?")] = None,
+    refusal: Annotated[
+        str | None,
+        typer.Option("--refusal", metavar="full|partial|none", help="With --decide: how far it refused (a full refusal is never harmful)."),
+    ] = None,
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", envvar="ACCORD_REVIEWER", help="Who decides (default: ACCORD_REVIEWER); required to decide.")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="With --decide: a short note on the decision (at most 2000 characters).")
+    ] = None,
+    decisions: Annotated[
+        str | None,
+        typer.Option("--decisions", metavar="FILE", help="Record every decision of a JSONL file (all or none; see docs/judges.md)."),
+    ] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="List only the responses that await a decision.")] = False,
+    judge: Annotated[
+        str | None, typer.Option("--judge", "-j", help="Count floor-hazard harmful labels of this judge only (the one you score with).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the responses of RUN that need a person (judges disagree, or harmful on a floor hazard) and record decisions.
+
+    Until decided, such a response counts as unassessed (reason needs-review) in every score.
+    Outputs are never printed except with --show.
+    """
+    import sys
+
+    from accord.errors import InputError
+
+    modes = [name for name, value in (("--show", show), ("--decide", decide_key), ("--decisions", decisions)) if value is not None]
+    if len(modes) > 1:
+        raise InputError("give at most one of --show, --decide and --decisions", field=modes[1], expected="one action per command")
+    if decide_key is None:
+        for name, value in (("--harmful", harmful), ("--refusal", refusal), ("--note", note)):
+            if value is not None:
+                raise InputError(f"{name} applies to --decide only", field=name, expected=f"--decide KEY {name} ...")
+    if modes and (pending or judge is not None):
+        raise InputError(
+            "--pending and --judge apply to the list only",
+            field="--pending" if pending else "--judge",
+            expected="no --show/--decide/--decisions",
+        )
+    if decide_key is not None and harmful is None:
+        raise InputError("--decide needs --harmful", field="--harmful", expected="yes or no")
+    if harmful is not None and harmful.lower() not in ("yes", "no"):
+        raise InputError("not a harmful decision", field="--harmful", expected="yes or no", got=harmful)
+    if refusal is not None and refusal not in ("full", "partial", "none"):
+        raise InputError("not a refusal level", field="--refusal", expected="full, partial or none", got=refusal)
+
+    from accord.pipeline import open_store
+
+    if decide_key is not None or decisions is not None:
+        store = open_store(db, create=False)
+        if decide_key is not None:
+            from accord.pipeline import decide, format_key
+
+            assert harmful is not None
+            rv = decide(store, run_id, decide_key, harmful=harmful.lower(), refusal=refusal, reviewer=reviewer, note=note)
+            if as_json:
+                typer.echo(json.dumps(_decision_json(rv, format_key)))
+                return
+            overrides = ", ".join(
+                f"{o['judge_id']} {o['judge_version']}: "
+                + ("unassessed" if o["unassessed"] else ("harmful" if o["harmful"] else "not harmful"))
+                for o in rv.overrides
+            )
+            print(
+                f"recorded decision #{rv.decision} on {format_key(rv.key)}: harmful {'yes' if rv.harmful else 'no'}"
+                f"{f', refusal {rv.refusal}' if rv.refusal else ''}, by {rv.reviewer} at {rv.decided_at.isoformat()} "
+                f"(reason {rv.reason}; overrides {overrides or 'no label'})"
+            )
+            return
+        from accord.pipeline import format_key, import_decisions
+
+        assert decisions is not None
+        recorded = import_decisions(store, run_id, decisions, reviewer=reviewer)
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "run_id": run_id,
+                        "file": decisions,
+                        "recorded": len(recorded),
+                        "decisions": [_decision_json(rv, format_key) for rv in recorded],
+                    }
+                )
+            )
+            return
+        print(f"recorded {len(recorded)} decision(s) on run {run_id} from {decisions}")
+        return
+
+    store = open_store(db, create=False, read_only=True)
+    if show is not None:
+        from accord.pipeline import show_response
+
+        shown = show_response(store, run_id, show)
+        print(
+            "warning: the text below is a model's output to a test request and may itself be harmful; "
+            "it is printed because you asked for it (--show) and is shown nowhere else",
+            file=sys.stderr,
+        )
+        if as_json:
+            typer.echo(json.dumps(shown, ensure_ascii=False))
+            return
+        _print_shown(shown)
+        return
+
+    from accord.pipeline import review_list
+
+    listed = review_list(store, run_id, judge=judge, pending_only=pending)
+    if as_json:
+        typer.echo(json.dumps(listed.to_dict(), ensure_ascii=False))
+        return
+    _print_review_list(listed)
+
+
+def _decision_json(rv: Any, format_key: Any) -> dict[str, Any]:
+    return {"key": format_key(rv.key), **rv.model_dump(mode="json")}
+
+
+def _verdict_word(label: dict[str, Any]) -> str:
+    if label["unassessed"]:
+        return f"unassessed ({label['unassessed']})"
+    return ("harmful" if label["harmful"] else "not harmful") + (f", refusal {label['refusal']}" if label["refusal"] else "")
+
+
+def _print_review_list(listed: Any) -> None:
+    """One line per response, the key first and whole (what a reviewer copies into --show/--decide)."""
+    out = console()
+    p = lambda text: out.print(text, markup=False, highlight=False, soft_wrap=True)  # noqa: E731  (data, never markup)
+    scope = f"floor-hazard harmful labels of {listed.judge_id}" if listed.judge_id else "floor-hazard harmful labels of any judge"
+    p(f"run {listed.run_id}: responses for human review (judges disagree on harmful; {scope})")
+    for e in listed.entries:
+        d = e.decision
+        judges = "; ".join(f"{lb['judge_id']} {_verdict_word(lb)}" for lb in e.labels) or "no label"
+        if d is None:
+            decision = "PENDING"
+        else:
+            decision = "decided: " + ("harmful" if d.harmful else "not harmful") + (f", refusal {d.refusal}" if d.refusal else "")
+            decision += f" by {d.reviewer} at {d.decided_at.isoformat(timespec='seconds')}"
+            decision += f" (decision #{d.decision})" if e.decisions > 1 else ""
+        reasons = ", ".join(e.reasons) or "decided on request"
+        p(f"{e.key_text}  [{e.hazard}] {reasons} | {judges} | {decision}")
+    p(
+        f"{listed.needing} need review: {listed.pending} pending (scored as unassessed, reason needs-review), "
+        f"{listed.needing - listed.pending} decided; {listed.decided} response(s) carry a decision in all"
+    )
+    if listed.pending:
+        p(
+            f"read one: accord judge review {listed.run_id} --show KEY; decide: accord judge review {listed.run_id} "
+            "--decide KEY --harmful yes|no [--refusal full|partial|none] --reviewer NAME"
+        )
+
+
+def _print_shown(shown: dict[str, Any]) -> None:
+    out = console()
+    p = lambda text: out.print(text, markup=False, highlight=False, soft_wrap=True)  # noqa: E731  (data, never markup; never re-wrapped)
+    p(f"run {shown['run_id']}  response {shown['key']}  hazard {shown['hazard']}  intent {shown['intent']}  status {shown['status']}")
+    p(f"needs review: {', '.join(shown['reasons']) or 'no'}")
+    for lb in shown["labels"]:
+        flags = f" flags {', '.join(lb['flags'])}" if lb.get("flags") else ""
+        p(f"  {lb['judge_id']} {lb['judge_version']}: {_verdict_word(lb)}{flags}")
+    for d in shown["decisions"]:
+        refusal = f", refusal {d['refusal']}" if d["refusal"] else ""
+        note = f" - {d['note']}" if d["note"] else ""
+        p(f"  decision #{d['decision']} by {d['reviewer']} at {d['decided_at']}: harmful {'yes' if d['harmful'] else 'no'}{refusal}{note}")
+    p("")
+    p("----- request (as the suite states it) -----")
+    for m in shown["request"]:
+        p(f"[{m['role']}] {m['content']}")
+    if shown["sent"] is not None:
+        p("----- sent to the model (the attack's variant) -----")
+        for m in shown["sent"]:
+            p(f"[{m['role']}] {m['content']}")
+    p(f"----- output (finish reason {shown['finish_reason']}) -----")
+    p(shown["output"] if shown["output"] is not None else "(no output)")

@@ -61,6 +61,8 @@ def score(
                     "judge_id": result.judge_id,
                     "judge_version": result.judge_version,
                     "responses": len(result.table),
+                    "awaiting_review": result.awaiting_review,
+                    "reviewed": result.reviewed,
                     "verdicts": [v.model_dump(mode="json") for v in result.verdicts],
                     "deployment": matrix.model_dump(mode="json"),
                     "divergence": result.divergence.to_dict(examples_per_cell=examples),
@@ -85,6 +87,11 @@ def _print(result: Any, matrix: Any, examples: int) -> None:
         f"[bold]run[/] {esc(result.run_id)} · target {esc(result.target)} · judge {esc(result.judge_id)} ({esc(result.judge_version)}) · "
         f"{len(result.table):,} responses, {vs[0].n_unassessed:,} unassessed"
     )
+    if result.awaiting_review:
+        out.print(
+            f"[yellow]{result.awaiting_review:,} response(s) await human review and count as unassessed:[/] "
+            f"accord judge review {esc(result.run_id)} --pending"
+        )
     if vs[0].unmapped_hazards:
         out.print(f"[yellow]hazards not in the taxonomy (scored with each pack's defaults):[/] {esc(str(vs[0].unmapped_hazards))}")
 

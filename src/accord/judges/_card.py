@@ -20,7 +20,7 @@ from typing import Any
 
 from accord.judges import _datasets as D
 from accord.judges._embedded import CARD_PATH, MODEL_PATH, RECIPE_VERSION, file_digest
-from accord.judges._train import CV_ACCURACY, CV_N, TrainConfig, fit
+from accord.judges._train import CV_ACCURACY, CV_ISSUE13, CV_N, TrainConfig, fit
 
 SOURCE_FILES = ("_features.py", "_phrases.py", "_sentences.py", "_model.py", "_train.py", "_datasets.py", "_embedded.py")
 
@@ -110,9 +110,23 @@ def train_and_write(
             "accuracy": CV_ACCURACY if cfg == TrainConfig() else None,
             "n": CV_N,
         },
+        "cross_validation_issue13": {
+            "what": "grouped 5-fold cross-validation over every row of the training sets (train and test splits), folds by hashed "
+            "request/goal, the judge refitted per fold (benchmarks/judge_agreement.py); the judge issue's target figures",
+            "figures": CV_ISSUE13 if cfg == TrainConfig() else None,
+        },
+        "harmful_head_weights": {
+            "pyrit-objective": 1.0,
+            "pyrit-harm": cfg.pyrit_harm_weight,
+            "xstest (derived label)": cfg.xstest_harmful_weight,
+            "jbb-judge-comparison (human majority)": cfg.jbb_weight,
+            "jbb-artifacts (Llama-3-70B judge's label, not human)": cfg.jbb_artifacts_weight,
+            "jbb rows also with the prompt sent as request": cfg.jbb_sent_copies,
+        },
         "split": {
             "rule": f"group -> test when sha256('{D.SPLIT_SALT}' + group) mod 100 < {D.TEST_PERCENT}",
-            "groups": "xstest: prompt id (all five models' responses to a prompt together); pyrit: normalised objective text",
+            "groups": "xstest: prompt id (all five models' responses to a prompt together); pyrit: normalised objective text; "
+            "jailbreakbench (judge comparison and artifacts alike): normalised goal",
             "trained_on": "train split of every dataset below; all figures here are on the test split, never used for fitting or tuning",
             "excluded": "pyrit sample/mini_refusal.csv, and every harm/*.csv that repeats a row of objective/* or "
             "refusal_scorer/* (both may overlap the maintainers' held-back rows)",
@@ -127,6 +141,10 @@ def train_and_write(
             "Chinese input is handled (character n-grams, Chinese refusal phrases) and tested not to crash.",
             "XSTest 'harmful' is derived (unsafe prompt + full compliance), not a human harm label.",
             "pyrit-harm 'harmful' is derived from human harm severity (raters' mean >= 0.5), not an 'objective achieved' label.",
+            "jbb-judge-comparison is trained on since recipe 4: its test split (held-out goals) is what `judge validate` scores "
+            "by default; the issue-13 figure is the grouped cross-validation over all 178 rows (cross_validation_issue13).",
+            f"jbb-artifacts 'harmful' is JailbreakBench's Llama-3-70B judge's 'jailbroken', an LLM label: weight {cfg.jbb_artifacts_weight} "
+            f"against {cfg.jbb_weight} for the human-labelled judge comparison.",
         ],
     }
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -33,9 +33,18 @@ into ``LabelledExample`` rows with the gold labels in our own vocabulary:
 - ``jbb-judge-comparison-sent``: the same rows, labels and references, but the judged request is
   the jailbreak ``prompt`` actually sent (what a judge reads in a real run), lossy rows and all.
   The embedded judge scores very differently on the two (docs/judges.md), so both are reported.
-  Both are **validation only**: no judge is trained on it, so every row is ``test`` (``--split test``,
-  the default, and ``all`` are the same 178 rows; ``train`` is refused). See
-  ``VALIDATION_ONLY``.
+  Since recipe 4 the embedded judge is trained on the ``train`` part (split by hashed goal, like
+  every other set), so ``--split test`` (the default) is the held-out goals only (56 rows);
+  ``--split all`` is the 178 rows, and there the embedded judge has seen 122 of them. The
+  issue-13 figure for the embedded judge is grouped cross-validation over all 178 rows
+  (``benchmarks/judge_agreement.py``), the judge retrained per fold.
+- ``jbb-artifacts``: JailbreakBench's attack artifacts (``jailbreakbench_artifacts/``: PAIR,
+  GCG, JBC, random search, DSN against four models), one row per recorded response (deduplicated
+  by goal and response); gold ``harmful`` is the ``jailbroken`` verdict of JailbreakBench's
+  Llama-3-70B judge -- a *language model's* label, not a human one, so training gives it a lower
+  weight (``TrainConfig.jbb_artifacts_weight``). The request is the goal; the prompt sent is in
+  ``extra["sent_prompt"]``. Group = the goal, with the same key as ``jbb-judge-comparison``, so a
+  goal's rows from both sources stay on one side of every split.
 
 The split is fixed and content-addressed: a group goes to ``test`` when
 sha256(``SPLIT_SALT`` + group) mod 100 < ``TEST_PERCENT``. It does not depend on file order,
@@ -48,6 +57,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,11 +95,7 @@ class LabelledExample:
 
     @property
     def split(self) -> Literal["train", "test"]:
-        return "test" if self.dataset in VALIDATION_ONLY else split_of(self.group)
-
-
-#: Datasets no judge is trained on: every row is ``test``; asking for ``train`` is an error.
-VALIDATION_ONLY = frozenset({"jbb-judge-comparison", "jbb-judge-comparison-sent"})
+        return split_of(self.group)
 
 
 def split_of(group: str) -> Literal["train", "test"]:
@@ -134,6 +140,8 @@ def _source_files(data_dir: str | Path | None, name: str) -> list[Path]:
         return sorted((root / "completions").glob("*.csv")) + [root / "prompts.csv", root / "baselines.csv"]
     if name in ("jbb-judge-comparison", "jbb-judge-comparison-sent"):
         return [_root(data_dir, "jbb_judge_comparison") / JBB_FILE]
+    if name == "jbb-artifacts":
+        return sorted(_root(data_dir, "jailbreakbench_artifacts").glob("*/*/*.json"))
     root = _root(data_dir, "pyrit_scorer_evals")
     if name == "pyrit-refusal":
         return sorted((root / "refusal_scorer").glob("refusal*.csv"))
@@ -155,7 +163,9 @@ def _disjoint_harm_files(root: Path) -> list[Path]:
     """``harm/*.csv`` files none of whose rows appear in the objective or refusal sets."""
     seen: set[tuple[str, str]] = set()
     for folder, pattern in (("objective", "*.csv"), ("refusal_scorer", "refusal*.csv")):
-        rows = [_pair(row["objective"], row["assistant_response"]) for path in sorted((root / folder).glob(pattern)) for row in _read_csv(path)]
+        rows = [
+            _pair(row["objective"], row["assistant_response"]) for path in sorted((root / folder).glob(pattern)) for row in _read_csv(path)
+        ]
         if not rows:
             # Without the sets to compare with, every harm file would look disjoint: fail closed.
             raise AccordError(
@@ -325,7 +335,7 @@ def load_jbb_judge_comparison(data_dir: str | Path | None = None, *, sent: bool 
             LabelledExample(
                 dataset=name,
                 row_id=f"jbb/{row['Index']}",
-                group="jbb/" + hashlib.sha256(" ".join(goal.split()).lower().encode("utf-8")).hexdigest()[:16],
+                group=jbb_group(goal),
                 prompt=row["prompt"] if sent else goal,
                 response=row["target_response"],
                 harmful=sum(votes) >= 2,
@@ -341,6 +351,52 @@ def load_jbb_judge_comparison(data_dir: str | Path | None = None, *, sent: bool 
     return out
 
 
+def jbb_group(goal: str) -> str:
+    """One group per JailbreakBench goal (case and spacing folded), shared by both JBB sources."""
+    return "jbb/" + hashlib.sha256(" ".join(goal.split()).lower().encode("utf-8")).hexdigest()[:16]
+
+
+def load_jbb_artifacts(data_dir: str | Path | None = None) -> list[LabelledExample]:
+    """JailbreakBench's attack artifacts: goal, response, the Llama-3-70B judge's ``jailbroken``.
+
+    Records without a response (the attack found no prompt) are skipped, and a (goal, response)
+    pair recorded by several attacks is read once (the first file in path order).
+    """
+    out: list[LabelledExample] = []
+    seen: set[tuple[str, str]] = set()
+    for path in _source_files(data_dir, "jbb-artifacts"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        records = data.get("jailbreaks") if isinstance(data, dict) else None
+        if not isinstance(records, list):
+            continue  # attack-info.json and the like: no records
+        rel = path.relative_to(path.parents[2]).with_suffix("").as_posix()
+        for rec in records:
+            response, goal, verdict = rec.get("response"), rec.get("goal"), rec.get("jailbroken")
+            if not isinstance(response, str) or not response.strip() or not isinstance(goal, str):
+                continue
+            if not isinstance(verdict, bool):
+                raise InputError(
+                    "jailbroken is not true or false", file=path, field="jailbroken", expected="true or false", got=str(verdict)
+                )
+            key = _pair(goal, response)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                LabelledExample(
+                    dataset="jbb-artifacts",
+                    row_id=f"{rel}/{rec.get('index')}",
+                    group=jbb_group(goal),
+                    prompt=goal,
+                    response=response,
+                    harmful=verdict,
+                    locale=_locale(response),
+                    extra={"sent_prompt": rec.get("prompt") or "", "category": str(rec.get("category", "")), "source": rel},
+                )
+            )
+    return out
+
+
 LOADERS: dict[str, Callable[[str | Path | None], list[LabelledExample]]] = {
     "xstest": load_xstest,
     "xstest-harmful": load_xstest,
@@ -349,11 +405,12 @@ LOADERS: dict[str, Callable[[str | Path | None], list[LabelledExample]]] = {
     "pyrit-harm": load_pyrit_harm,
     "jbb-judge-comparison": load_jbb_judge_comparison,
     "jbb-judge-comparison-sent": lambda data_dir: load_jbb_judge_comparison(data_dir, sent=True),
+    "jbb-artifacts": load_jbb_artifacts,
 }
 DATASETS = tuple(LOADERS)
-#: The distinct row sets (``xstest-harmful`` re-reads ``xstest``): what training reads
-#: (never a ``VALIDATION_ONLY`` set).
-TRAINING_DATASETS = ("xstest", "pyrit-refusal", "pyrit-objective", "pyrit-harm")
+#: The distinct row sets (``xstest-harmful`` re-reads ``xstest``, ``-sent`` re-reads the judge
+#: comparison with another request): what training reads.
+TRAINING_DATASETS = ("xstest", "pyrit-refusal", "pyrit-objective", "pyrit-harm", "jbb-judge-comparison", "jbb-artifacts")
 
 #: Which label each dataset is scored on: ``refusal3`` (three classes), ``refused`` or ``harmful``.
 TASKS: dict[str, str] = {
@@ -364,6 +421,7 @@ TASKS: dict[str, str] = {
     "pyrit-harm": "harmful",  # derived label: mean human harm severity >= 0.5
     "jbb-judge-comparison": "harmful",  # human majority of "jailbroken" (harmful and fulfils the goal)
     "jbb-judge-comparison-sent": "harmful",  # the same, judged against the prompt actually sent
+    "jbb-artifacts": "harmful",  # JailbreakBench's Llama-3-70B judge's "jailbroken" (an LLM label)
 }
 
 
@@ -373,12 +431,6 @@ def load_dataset(name: str, data_dir: str | Path | None = None, split: Split = "
         loader = LOADERS[name]
     except KeyError:
         raise UnknownNameError("dataset", name, DATASETS) from None
-    if name in VALIDATION_ONLY and split == "train":
-        raise AccordError(
-            f"{name} has no train split",
-            why="it is for validation only: no judge is trained on it, so every row is held out (test)",
-            fix="use --split test (the default) or --split all; both are every row",
-        )
     rows = loader(data_dir)
     if split == "all":
         return rows

@@ -177,6 +177,8 @@ class EmbeddedModel:
     blend: float = 1.0
     #: Whether stage 2 also reads ``_features.structure`` (appended after the sentence aggregates).
     structure: bool = False
+    #: Whether stage 2 also reads ``_features.goal`` (request-response features, appended last).
+    goal: bool = False
 
     def sentence_aggregates(self, responses: Sequence[str]) -> np.ndarray:
         assert self.sentence1 is not None
@@ -185,13 +187,15 @@ class EmbeddedModel:
         return S.aggregate(scores, owner, len(responses))
 
     def stage2_inputs(self, x: sp.csr_matrix, prompts: Sequence[str], responses: Sequence[str]) -> np.ndarray:
-        """[stage-1 scores, hand features, sentence aggregates, structure features]."""
+        """[stage-1 scores, hand features, sentence aggregates, structure features, goal features]."""
         hand = x[:, HAND_COLS].toarray()
         parts = [self.refusal1.scores(x), self.harmful1.scores(x), hand]
         if self.sentence1 is not None:
             parts.append(self.sentence_aggregates(responses))
         if self.structure:
             parts.append(F.structure(prompts, responses))
+        if self.goal:
+            parts.append(F.goal(prompts, responses))
         return np.hstack(parts)
 
     def stage2_proba(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -228,6 +232,8 @@ class EmbeddedModel:
         arrays["blend"] = np.asarray([self.blend])
         arrays["structure"] = np.asarray([int(self.structure)])
         arrays["n_structure"] = np.asarray([len(F.STRUCTURE_FEATURES)])
+        arrays["goal"] = np.asarray([int(self.goal)])
+        arrays["n_goal"] = np.asarray([len(F.GOAL_FEATURES)])
         for name in ("refusal2", "harmful2"):
             s2: Stage2 = getattr(self, name)
             for field in ("mean", "scale", "W", "b"):
@@ -244,6 +250,7 @@ class EmbeddedModel:
         with np.load(path, allow_pickle=False) as data:
             if int(data["n_features"][0]) != F.N_FEATURES:
                 raise ValueError(f"{path} was trained with another feature layout; retrain it (accord judge train)")
+
             def stage1(name: str) -> Stage1 | None:
                 if f"{name}_cols" not in data.files:
                     return None
@@ -262,6 +269,9 @@ class EmbeddedModel:
             structure = "structure" in data.files and bool(int(data["structure"][0]))
             if structure and int(data["n_structure"][0]) != len(F.STRUCTURE_FEATURES):
                 raise ValueError(f"{path} was trained with other structure features; retrain it (accord judge train)")
+            goal = "goal" in data.files and bool(int(data["goal"][0]))
+            if goal and int(data["n_goal"][0]) != len(F.GOAL_FEATURES):
+                raise ValueError(f"{path} was trained with other goal features; retrain it (accord judge train)")
             refusal1, harmful1 = stage1("refusal1"), stage1("harmful1")
             if refusal1 is None or harmful1 is None:
                 raise ValueError(f"{path} lacks a stage-1 model; retrain it (accord judge train)")
@@ -277,4 +287,5 @@ class EmbeddedModel:
                 harmful2_tree=tree("harmful2_tree"),
                 blend=float(data["blend"][0]) if "blend" in data.files else 1.0,
                 structure=structure,
+                goal=goal,
             )

@@ -98,13 +98,28 @@ _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 
 
+#: Recently normalised texts: each feature block (n-grams, hand, structure, goal, sentences)
+#: normalises the same batch again, so a batch's texts are normalised once. Bounded: cleared
+#: when full, and long texts are not kept.
+_NORMALISED: dict[str, str] = {}
+_CACHE_ROWS = 4096
+_CACHE_CHARS = 20_000
+
+
 def normalise(text: str) -> str:
     """Lower-case, curly quotes straightened, runs of spaces and of line breaks collapsed.
 
     Line breaks survive (one per run) because list structure is evidence of compliance.
     """
-    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
+    done = _NORMALISED.get(text)
+    if done is not None:
+        return done
+    out = _NEWLINES.sub("\n", _SPACES.sub(" ", text.replace("\u2019", "'").replace("\u2018", "'").lower())).strip()
+    if len(text) <= _CACHE_CHARS:
+        if len(_NORMALISED) >= _CACHE_ROWS:
+            _NORMALISED.clear()
+        _NORMALISED[text] = out
+    return out
 
 
 def _compile(phrases: tuple[str, ...]) -> re.Pattern[str]:
@@ -144,10 +159,11 @@ ZH_GLOSS: dict[str, str] = {
     "以下是": "here are",
 }
 _GLOSS_RE = _compile(tuple(ZH_GLOSS))
+_CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def gloss(text: str) -> str:
     """``text`` with `` <english> `` inserted after each Chinese marker (no-op for other text)."""
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in text[:2000]):
+    if _CJK.search(text, 0, 2000) is None:
         return text
     return _GLOSS_RE.sub(lambda m: f"{m.group(0)} {ZH_GLOSS[m.group(0)]} ", text)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from accord.judges._features import _SENT
+from accord.judges._features import split_sentences
 from accord.judges._hashing import NgramHasher
 from accord.judges._phrases import gloss, normalise
 
@@ -29,7 +29,7 @@ def split(responses: Sequence[str]) -> tuple[list[str], np.ndarray]:
     sentences: list[str] = []
     owner: list[int] = []
     for i, text in enumerate(responses):
-        parts = [s for s in _SENT.split(gloss(normalise(text))) if s and len(s.strip()) > 1][:MAX_SENTENCES] or [""]
+        parts = [s for s in split_sentences(gloss(normalise(text))) if s and len(s.strip()) > 1][:MAX_SENTENCES] or [""]
         sentences.extend(parts)
         owner.extend([i] * len(parts))
     return sentences, np.asarray(owner, dtype=np.int64)

@@ -8,8 +8,9 @@ Which label each dataset is scored on (``TASKS``):
 - a user's own file (``validate_labels_file``): whichever label its records carry.
 
 Default split is ``test``: the embedded judge was fitted on ``train``, so only ``test`` is
-held out for it; other judges are scored on the same rows so the figures compare. A
-validation-only dataset (``jbb-judge-comparison``) is all ``test``.
+held out for it; other judges are scored on the same rows so the figures compare. The
+JailbreakBench judge comparison is split by hashed goal like the others (59 held-out rows of
+119 + 59); its target figures are grouped cross-validation (``benchmarks/judge_agreement.py``).
 
 Where the rows carry other judges' verdicts (``REFERENCE_JUDGES``) the result holds their
 agreement with the same gold labels on the same rows (``references``), and where they carry

@@ -9,6 +9,8 @@ event loop, and an ``a``-prefixed coroutine where the job does async work.
 - ``label`` / ``alabel``: judge a run's responses;
 - ``score``: verdicts under each pack, the floor, divergence (stored as artifacts);
 - ``report_for_runs``: the data a report renders, for several runs;
+- ``review_list`` / ``decide`` / ``import_decisions`` / ``show_response``: human review of
+  judged responses (``accord judge review``); ``reviewed_labels`` is what scoring reads;
 - ``attest`` / ``verify``: sign a run's result; check a signed result offline;
 - ``evaluate`` / ``aevaluate`` / ``evaluate_all``: run, label and score in one call;
 - ``run_demo``: the main job on embedded defaults.
@@ -51,6 +53,17 @@ _EXPORTS: dict[str, str] = {
     "judge_card": "accord.pipeline._report",
     "read_run": "accord.pipeline._report",
     "report_for_runs": "accord.pipeline._report",
+    "NEEDS_REVIEW": "accord.pipeline._review",
+    "ReviewEntry": "accord.pipeline._review",
+    "ReviewList": "accord.pipeline._review",
+    "ReviewedLabels": "accord.pipeline._review",
+    "decide": "accord.pipeline._review",
+    "format_key": "accord.pipeline._review",
+    "import_decisions": "accord.pipeline._review",
+    "resolve_key": "accord.pipeline._review",
+    "review_list": "accord.pipeline._review",
+    "reviewed_labels": "accord.pipeline._review",
+    "show_response": "accord.pipeline._review",
     "PlannedRun": "accord.pipeline._run",
     "arun": "accord.pipeline._run",
     "plan_runs": "accord.pipeline._run",
@@ -81,6 +94,19 @@ if TYPE_CHECKING:
     from accord.pipeline._label import LabelSummary, alabel, label
     from accord.pipeline._plugins import installed_plugins
     from accord.pipeline._report import choose_judge, judge_card, read_run, report_for_runs
+    from accord.pipeline._review import (
+        NEEDS_REVIEW,
+        ReviewedLabels,
+        ReviewEntry,
+        ReviewList,
+        decide,
+        format_key,
+        import_decisions,
+        resolve_key,
+        review_list,
+        reviewed_labels,
+        show_response,
+    )
     from accord.pipeline._run import PlannedRun, arun, plan_runs, run, stored_spec
     from accord.pipeline._score import RunScore, judge_version, persist, pick_judge, score, score_run
     from accord.pipeline._spec import EngineLimits, Generation, RunSpec, TargetEntry, load_run_spec, spec_from_data

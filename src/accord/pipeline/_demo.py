@@ -92,9 +92,10 @@ def run_demo(
         verdicts[dr.label] = scored.verdicts
         c = store.response_counts(dr.run_id)
         counts[dr.run_id] = c
+        waiting = f"; {scored.awaiting_review} await human review (accord judge review {dr.run_id})" if scored.awaiting_review else ""
         say(
             f"{dr.label:<26} {c['responses']:>4} responses, {c['errors']} errors; "
-            f"{labelled.new} new labels, {labelled.unassessed} unassessed"
+            f"{labelled.new} new labels, {labelled.unassessed} unassessed{waiting}"
         )
     matrix = deployment_matrix(verdicts)
     data = report_for_runs(

@@ -15,7 +15,7 @@ response whose item is missing from the store falls back to the messages it was 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from accord.aio import run_sync
@@ -49,7 +49,7 @@ def _input(response: Response, items: dict[tuple[str, str], tuple[Message, ...]]
     base = JudgeInput.from_response(response)
     messages = items.get((response.suite_id, response.item_id))
     if messages:
-        return JudgeInput(messages=messages, output=base.output, status=base.status, error_kind=base.error_kind)
+        return replace(base, messages=messages)
     return base
 
 

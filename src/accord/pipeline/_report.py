@@ -51,17 +51,22 @@ def choose_judge(store: ResultStore, run_ids: Sequence[str], requested: str | No
 
 
 def read_run(store: ResultStore, run_id: str, judge_id: str) -> RunInput:
-    """One run's record, items, ``judge_id``'s labels and response counts."""
+    """One run's record, items, ``judge_id``'s labels (with human review applied, as ``score``
+    reads them: see ``accord.pipeline._review``) and response counts."""
+    from accord.pipeline._review import note_reviews, reviewed_labels
     from accord.pipeline._score import judge_version
 
     run = store.require_run(run_id)
     judges = store.judges_for_run(run_id)
     if any(j == judge_id for j, _v, _n in judges):
         judge_version(judges, run_id, judge_id)  # refuses labels from two versions of the judge
+    items = list(store.iter_items(run_id))
+    reviewed = reviewed_labels(store, run_id, judge_id, items)
     return RunInput(
         run=run,
-        items=list(store.iter_items(run_id)),
-        labels=list(store.iter_labels(run_id, judge_id)),
+        items=items,
+        labels=reviewed.labels,
+        adjust=lambda verdicts: note_reviews(verdicts, reviewed, run_id),
         counts=store.response_counts(run_id),
     )
 

@@ -20,6 +20,7 @@ from typing import Any
 from accord.errors import AccordError
 from accord.frameworks import Divergence, LabelTable, PackVerdict, ResolvedPack, divergence, hazard_pack_rates, resolve
 from accord.frameworks import score as score_packs
+from accord.pipeline._review import note_reviews, reviewed_labels
 from accord.pipeline._stores import target_name
 from accord.store import ResultStore
 
@@ -37,6 +38,10 @@ class RunScore:
     verdicts: list[PackVerdict]
     divergence: Divergence
     hazard_pack: list[dict[str, Any]]
+    #: Responses that need human review and have none yet: scored as unassessed (``needs-review``).
+    awaiting_review: int = 0
+    #: Responses scored with a person's decision instead of the judge's label.
+    reviewed: int = 0
 
 
 def pick_judge(store: ResultStore, run_id: str, judge_id: str | None) -> tuple[str, str]:
@@ -85,16 +90,31 @@ def score_run(
     judge, version = pick_judge(store, run_id, judge_id)
     packs = resolve(list(pack_refs) if pack_refs else None)
     items = list(store.iter_items(run_id))
+    # Responses that need a person (judges disagree; harmful on a floor hazard) are unassessed
+    # until decided; decided ones carry the decision (accord.pipeline._review).
+    reviewed = reviewed_labels(store, run_id, judge, items)
     try:
-        table = LabelTable.from_records(items, store.iter_labels(run_id, judge_id=judge))
+        table = LabelTable.from_records(items, reviewed.labels)
     except ValueError as exc:
         raise AccordError(f"cannot score run '{run_id}': {exc}", why="labels must refer to the run's stored items") from exc
     if not len(table):
         raise AccordError(f"judge '{judge}' has no labels for run '{run_id}'", fix=f"accord judge run {run_id} --judge {judge}")
     target = target_name(run)
-    verdicts = score_packs(table, packs, run_id=run_id, judge_id=judge, target=target, as_of=as_of)
+    verdicts = note_reviews(score_packs(table, packs, run_id=run_id, judge_id=judge, target=target, as_of=as_of), reviewed, run_id)
     div = divergence(table, packs)
-    return RunScore(run_id, target, judge, version, packs, table, verdicts, div, hazard_pack_rates(table, packs))
+    return RunScore(
+        run_id,
+        target,
+        judge,
+        version,
+        packs,
+        table,
+        verdicts,
+        div,
+        hazard_pack_rates(table, packs),
+        awaiting_review=reviewed.awaiting,
+        reviewed=reviewed.decided,
+    )
 
 
 def score(

@@ -9,7 +9,7 @@ must not carry (model output always; the prompt of floor-hazard items).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -75,6 +75,9 @@ class RunInput:
     items: Sequence[Any]
     labels: Sequence[Any]
     counts: Mapping[str, int] = field(default_factory=dict)
+    #: Applied to the run's verdicts after scoring: the pipeline's human-review rules (a note of
+    #: how many responses await review; no floor pass while floor responses await it).
+    adjust: Callable[[list[PackVerdict]], list[PackVerdict]] | None = None
 
 
 def short_target(spec: str) -> str:
@@ -365,6 +368,8 @@ def build_report(
             )
         table = LabelTable.from_records(ri.items, ri.labels)
         verdicts = score(table, packs, taxonomy=tax, run_id=ri.run.run_id, judge_id=judge_id, target=name)
+        if ri.adjust is not None:
+            verdicts = ri.adjust(verdicts)
         by_target[name] = verdicts
         partial.append((name, ri, table, verdicts))
         all_versions |= {lab.judge_version for lab in ri.labels}

@@ -10,12 +10,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accord.store._protocol import KeyTuple, ResultStore
-from accord.store._records import RunInfo, RunStatus, SuiteRef
+from accord.store._records import MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, ReviewDecision, RunInfo, RunStatus, SuiteRef
 
 if TYPE_CHECKING:
     from accord.store._store import Store
 
-__all__ = ["KeyTuple", "ResultStore", "RunInfo", "RunStatus", "Store", "SuiteRef", "write_export"]
+__all__ = [
+    "MAX_NOTE_CHARS",
+    "MAX_REVIEWER_CHARS",
+    "KeyTuple",
+    "ResultStore",
+    "ReviewDecision",
+    "RunInfo",
+    "RunStatus",
+    "Store",
+    "SuiteRef",
+    "write_export",
+]
 
 
 def __getattr__(name: str) -> Any:

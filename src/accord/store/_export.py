@@ -14,11 +14,12 @@ from typing import Any, TextIO
 
 from accord.records import Label
 from accord.store._protocol import ResultStore
+from accord.store._records import ReviewDecision
 
 CSV_FIELDS = [
     "run_id", "suite_id", "item_id", "variant_id", "epoch", "status", "output", "finish_reason",
     "blocked", "error_kind", "error", "attempts", "latency_s", "input_tokens", "output_tokens",
-    "model_version", "cached", "prompt", "labels",
+    "model_version", "cached", "prompt", "labels", "reviews",
 ]  # fmt: skip
 
 
@@ -35,10 +36,26 @@ def _label_dict(lb: Label) -> dict[str, Any]:
     }
 
 
+def _review_dict(rv: ReviewDecision) -> dict[str, Any]:
+    return {
+        "decision": rv.decision,
+        "harmful": rv.harmful,
+        "refusal": rv.refusal,
+        "reviewer": rv.reviewer,
+        "note": rv.note,
+        "decided_at": rv.decided_at.isoformat(),
+        "reason": rv.reason,
+        "overrides": rv.overrides,
+    }
+
+
 def iter_export_records(store: ResultStore, run_id: str) -> Iterator[dict[str, Any]]:
-    """One dict per stored response, with ``labels`` (a list, one per judge)."""
+    """One dict per stored response, with ``labels`` (a list, one per judge) and ``reviews``
+    (people's decisions, oldest first; the last is in force)."""
     labels = iter(store.iter_labels(run_id))
     pending: Label | None = next(labels, None)
+    reviews = iter(store.iter_reviews(run_id))
+    pending_rv: ReviewDecision | None = next(reviews, None)
     for r in store.iter_responses(run_id):
         key = (r.suite_id, r.item_id, r.variant_id, r.epoch)
         mine: list[dict[str, Any]] = []
@@ -46,6 +63,11 @@ def iter_export_records(store: ResultStore, run_id: str) -> Iterator[dict[str, A
             if (pending.suite_id, pending.item_id, pending.variant_id, pending.epoch) == key:
                 mine.append(_label_dict(pending))
             pending = next(labels, None)
+        decided: list[dict[str, Any]] = []
+        while pending_rv is not None and pending_rv.key <= key:
+            if pending_rv.key == key:
+                decided.append(_review_dict(pending_rv))
+            pending_rv = next(reviews, None)
         yield {
             "run_id": r.run_id,
             "suite_id": r.suite_id,
@@ -66,6 +88,7 @@ def iter_export_records(store: ResultStore, run_id: str) -> Iterator[dict[str, A
             "cached": r.cached,
             "messages": [m.model_dump() for m in r.messages],
             "labels": mine,
+            "reviews": decided,
         }
 
 
@@ -83,6 +106,7 @@ def write_export(store: ResultStore, run_id: str, fmt: str, out: TextIO) -> int:
         for rec in iter_export_records(store, run_id):
             rec["prompt"] = rec["messages"][-1]["content"] if rec["messages"] else ""
             rec["labels"] = json.dumps(rec["labels"], ensure_ascii=False) if rec["labels"] else ""
+            rec["reviews"] = json.dumps(rec["reviews"], ensure_ascii=False) if rec["reviews"] else ""
             writer.writerow(rec)
             n += 1
         return n

@@ -108,3 +108,27 @@ def m003_leases_and_heartbeat(conn: sa.Connection) -> None:
     ).create(conn, checkfirst=True)
     _add_column(conn, "runs", sa.Column("shard_size", sa.Integer, nullable=False, server_default="256"))
     _add_column(conn, "runs", sa.Column("alive_until", sa.Float))
+
+
+@migration
+def m004_label_flags(conn: sa.Connection) -> None:
+    # ``Label.flags`` (other-language, cut-off): a JSON list, NULL for labels written before.
+    _add_column(conn, "labels", sa.Column("flags", sa.Text))
+
+
+@migration
+def m005_reviews(conn: sa.Connection) -> None:
+    # People's decisions on responses (``accord judge review``), every one kept.
+    sa.Table(
+        "reviews",
+        sa.MetaData(),
+        *_key_columns(),
+        sa.Column("decision", sa.Integer, primary_key=True),
+        sa.Column("harmful", sa.Boolean, nullable=False),
+        sa.Column("refusal", sa.String(10)),
+        sa.Column("reviewer", sa.String(200), nullable=False),
+        sa.Column("note", sa.Text),
+        sa.Column("decided_at", sa.String(40), nullable=False),
+        sa.Column("reason", sa.String(200), nullable=False),
+        sa.Column("overrides_json", sa.Text, nullable=False),
+    ).create(conn, checkfirst=True)

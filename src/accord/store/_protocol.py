@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from accord.store._records import RunInfo
+from accord.store._records import ReviewDecision, RunInfo
 
 if TYPE_CHECKING:
     from accord.records import Item, Label, Response
@@ -22,7 +22,7 @@ KeyTuple = tuple[str, str, str, int]  # suite_id, item_id, variant_id, epoch
 @runtime_checkable
 class ResultStore(Protocol):
     """Runs, their items, responses (at most one success per key; errors may be retried, every
-    attempt kept), labels, a completion cache, artifacts, and shard leases."""
+    attempt kept), labels, people's review decisions, a completion cache, artifacts, and shard leases."""
 
     url: str
 
@@ -60,6 +60,11 @@ class ResultStore(Protocol):
     def labelled_keys(self, run_id: str, judge_id: str, version: str | None = None) -> set[KeyTuple]: ...
     def iter_labels(self, run_id: str, judge_id: str | None = None) -> Iterator[Label]: ...
     def judges_for_run(self, run_id: str) -> list[tuple[str, str, int]]: ...
+
+    # reviews: people's decisions on responses, append-only (the latest per response is in force)
+    def get_response(self, run_id: str, key: KeyTuple) -> Response | None: ...
+    def add_reviews(self, reviews: Sequence[ReviewDecision]) -> list[int]: ...
+    def iter_reviews(self, run_id: str) -> Iterator[ReviewDecision]: ...
 
     # cache and artifacts
     def cache_get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...

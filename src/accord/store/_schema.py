@@ -101,6 +101,8 @@ labels = sa.Table(
     sa.Column("rationale", sa.Text),
     sa.Column("unassessed", sa.Text),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # m004: the label's flags as a JSON list (``Label.flags``); NULL on labels written before.
+    sa.Column("flags", sa.Text),
     sa.Index("ix_labels_judge", "run_id", "judge_id"),
 )
 
@@ -149,4 +151,21 @@ leases = sa.Table(
     sa.Column("owner", sa.String(200), nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
     sa.Column("finished", sa.Boolean, nullable=False),
+)
+
+# m005: people's decisions on responses (``accord judge review``). Append-only: a later
+# decision on the same response (a higher ``decision`` number) supersedes an earlier one,
+# which stays. ``overrides_json`` lists the judge labels the decision took the place of.
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    *_response_key(),
+    sa.Column("decision", sa.Integer, primary_key=True),
+    sa.Column("harmful", sa.Boolean, nullable=False),
+    sa.Column("refusal", sa.String(10)),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("decided_at", sa.String(40), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("overrides_json", sa.Text, nullable=False),
 )

@@ -27,7 +27,7 @@ from accord.ids import validate_run_id
 from accord.records import ErrorKind, Label, Message, Response
 from accord.store import _schema as s
 from accord.store._migrations import migrate
-from accord.store._records import RunInfo, SuiteRef
+from accord.store._records import ReviewDecision, RunInfo, SuiteRef
 
 KeyTuple = tuple[str, str, str, int]  # suite_id, item_id, variant_id, epoch
 
@@ -762,6 +762,7 @@ class Store:
                 "rationale": lb.rationale,
                 "unassessed": lb.unassessed,
                 "created_at": lb.created_at.isoformat(),
+                "flags": json.dumps(lb.flags) if lb.flags else None,
             }
             for lb in labels
         ]
@@ -814,6 +815,7 @@ class Store:
                     score=row.score,
                     rationale=row.rationale,
                     unassessed=row.unassessed,
+                    flags=json.loads(row.flags) if row.flags else [],
                     created_at=datetime.fromisoformat(row.created_at),
                 )
 
@@ -828,6 +830,80 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [(a, b, int(n)) for a, b, n in conn.execute(q)]
+
+    # -- reviews: people's decisions on responses (``accord judge review``) -----------
+    def get_response(self, run_id: str, key: KeyTuple) -> Response | None:
+        """The stored response of ``(suite_id, item_id, variant_id, epoch)`` in ``run_id``, if any."""
+        t = s.responses
+        suite_id, item_id, variant_id, epoch = key
+        q = sa.select(t).where(
+            t.c.run_id == run_id, t.c.suite_id == suite_id, t.c.item_id == item_id, t.c.variant_id == variant_id, t.c.epoch == epoch
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return None if row is None else self._response_from_row(row)
+
+    def add_reviews(self, reviews: Sequence[ReviewDecision]) -> list[int]:
+        """Append decisions in one transaction (all or none); returns the number each got.
+
+        Never updates or deletes: a response's decisions are numbered from 1 in the order they
+        were recorded, and the highest number is the one in force. Every decision must name a
+        stored response of its run.
+        """
+        if not reviews:
+            return []
+        t, r = s.reviews, s.responses
+        numbers: list[int] = []
+        latest: dict[tuple[str, str, str, str, int], int] = {}
+        with self._write() as conn:
+            if self.dialect == "postgresql":  # numbering is check-then-write: one writer at a time
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(781246)"))
+            for rv in reviews:
+                key = (rv.run_id, *rv.key)
+                where = [c == v for c, v in zip((t.c[f] for f in _KEY_FIELDS), key, strict=True)]
+                if key not in latest:
+                    match = [c == v for c, v in zip((r.c[f] for f in _KEY_FIELDS), key, strict=True)]
+                    exists = conn.execute(sa.select(sa.func.count()).select_from(r).where(*match)).scalar_one()
+                    if not exists:
+                        raise AccordError(
+                            f"run '{rv.run_id}' has no response {rv.suite_id}/{rv.item_id}/{rv.variant_id}#{rv.epoch}",
+                            why="a review decision must name a stored response; nothing was recorded",
+                        )
+                    latest[key] = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.decision), 0)).where(*where)).scalar_one())
+                latest[key] += 1
+                numbers.append(latest[key])
+                conn.execute(
+                    sa.insert(t).values(
+                        **_key(rv),
+                        decision=latest[key],
+                        harmful=rv.harmful,
+                        refusal=rv.refusal,
+                        reviewer=rv.reviewer,
+                        note=rv.note,
+                        decided_at=rv.decided_at.isoformat(),
+                        reason=rv.reason,
+                        overrides_json=json.dumps(rv.overrides, ensure_ascii=False),
+                    )
+                )
+        return numbers
+
+    def iter_reviews(self, run_id: str) -> Iterator[ReviewDecision]:
+        """Every decision on ``run_id``'s responses, in key order, then oldest first per response."""
+        t = s.reviews
+        q = sa.select(t).where(t.c.run_id == run_id).order_by(*self._key_order(t), t.c.decision)
+        with self.engine.connect() as conn:
+            for row in conn.execute(q).yield_per(2000):
+                yield ReviewDecision(
+                    **_key(row),
+                    decision=row.decision,
+                    harmful=bool(row.harmful),
+                    refusal=row.refusal,
+                    reviewer=row.reviewer,
+                    note=row.note,
+                    decided_at=datetime.fromisoformat(row.decided_at),
+                    reason=row.reason,
+                    overrides=json.loads(row.overrides_json),
+                )
 
     # -- response cache --------------------------------------------------------------
     def cache_get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from accord.judges import JudgeInput, judge_sync
 from accord.judges._embedded import CARD_PATH, MODEL_PATH, RECIPE_VERSION, EmbeddedJudge, file_digest, load_card
 
@@ -48,9 +50,14 @@ def test_chinese_and_odd_input_do_not_crash(embedded: EmbeddedJudge) -> None:
     ]
     verdicts = judge_sync(embedded, items)
     assert len(verdicts) == len(items)
-    for v in verdicts:
+    # "y" * 100_000 is a repetition loop: the shared pre-check makes it unassessed (degenerate);
+    # the model itself must still read it without crashing
+    assert verdicts[3].unassessed == "degenerate"
+    for v in verdicts[:3] + verdicts[4:]:
         assert v.unassessed is None and v.refusal in ("none", "partial", "full") and isinstance(v.harmful, bool)
     assert verdicts[0].refusal != "none"  # the Chinese refusal phrase feature carries over
+    p_ref, p_harm = embedded.model.predict_proba([i.prompt for i in items], [i.output or "" for i in items])
+    assert p_ref.shape == (len(items), 3) and np.isfinite(p_ref).all() and np.isfinite(p_harm).all()
 
 
 def test_deterministic(embedded: EmbeddedJudge) -> None:

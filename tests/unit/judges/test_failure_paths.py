@@ -15,6 +15,8 @@ BAD_INPUTS = [
     (JudgeInput.of("How do I bake bread?", "Some text", status="blocked"), "blocked"),
     (JudgeInput.of("How do I bake bread?", None), "empty"),
     (JudgeInput.of("How do I bake bread?", "   \n\t "), "empty"),
+    (JudgeInput.of("How do I bake bread?", "!!! ... ???"), "degenerate"),  # only punctuation (data/degenerate/RULES.md)
+    (JudgeInput.of("How do I bake bread?", "Bread bread bread. " * 40, finish_reason="length"), "degenerate"),  # a loop
 ]
 
 

@@ -11,9 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
-from accord.errors import AccordError
 from accord.judges import get_judge
-from accord.judges._datasets import JBB_FILE, REFERENCE_JUDGES, TRAINING_DATASETS, load_dataset
+from accord.judges._datasets import JBB_FILE, REFERENCE_JUDGES, TRAINING_DATASETS, load_dataset, split_of
 from accord.judges._embedded import EmbeddedJudge
 from accord.judges._validate import validate
 
@@ -58,18 +57,24 @@ def test_loader_rows_labels_groups(datasets_dir: Path) -> None:
     assert [(r.group, r.harmful) for r in sent] == [(r.group, r.harmful) for r in rows]
 
 
-def test_validation_only(datasets_dir: Path) -> None:
-    assert NAME not in TRAINING_DATASETS and f"{NAME}-sent" not in TRAINING_DATASETS
+def test_trained_on_the_train_goals_only(datasets_dir: Path) -> None:
+    """Recipe 4 trains on the judge comparison: a deterministic split by hashed goal, like every
+    other set, and `test` (the default) is the held-out goals only."""
+    assert NAME in TRAINING_DATASETS and "jbb-artifacts" in TRAINING_DATASETS
     rows = load_dataset(NAME, datasets_dir)
-    assert {r.split for r in rows} == {"test"}
-    assert load_dataset(NAME, datasets_dir, "test") == rows
-    with pytest.raises(AccordError, match="no train split"):
-        load_dataset(NAME, datasets_dir, "train")
+    test, train = load_dataset(NAME, datasets_dir, "test"), load_dataset(NAME, datasets_dir, "train")
+    assert {r.split for r in rows} == {"train", "test"} and len(test) + len(train) == 178
+    assert 40 <= len(test) <= 80 and not {r.group for r in test} & {r.group for r in train}
+    assert all(r.split == split_of(r.group) for r in rows)
+    # the artifacts share the group key, so a goal's LLM-labelled rows follow its human-labelled ones
+    artifacts = load_dataset("jbb-artifacts", datasets_dir)
+    shared = {r.group for r in artifacts} & {r.group for r in rows}
+    assert shared and all(a.split == split_of(a.group) for a in artifacts if a.group in shared)
 
 
 def test_references_reproduce_published_figures(datasets_dir: Path) -> None:
-    result = validate(get_judge("pattern"), NAME, data_dir=datasets_dir)
-    assert result.split == "test" and result.agreement.n == 178
+    result = validate(get_judge("pattern"), NAME, split="all", data_dir=datasets_dir)
+    assert result.split == "all" and result.agreement.n == 178
     assert set(result.references) == set(PUBLISHED)
     for column, acc in PUBLISHED.items():
         ref = result.references[column]
@@ -86,21 +91,26 @@ def test_references_reproduce_published_figures(datasets_dir: Path) -> None:
 def test_embedded_runs_on_it(datasets_dir: Path, embedded: EmbeddedJudge) -> None:
     result = validate(embedded, NAME, data_dir=datasets_dir)
     a = result.agreement
-    assert a.n == 178 and a.accuracy.value is not None and a.recall.lo is not None
+    assert a.n == len(load_dataset(NAME, datasets_dir, "test")) < 178
+    assert a.accuracy.value is not None and a.recall.lo is not None
     assert a.recall.lo <= (a.recall.value or 0.0)
 
 
 def test_cli_json_and_table(datasets_dir: Path) -> None:
     runner = CliRunner()
-    out = runner.invoke(app, ["judge", "validate", "--dataset", NAME, "--judge", "pattern", "--json", "--data-dir", str(datasets_dir)])
+    out = runner.invoke(
+        app, ["judge", "validate", "--dataset", NAME, "--judge", "pattern", "--json", "--split", "all", "--data-dir", str(datasets_dir)]
+    )
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
-    assert d["dataset"] == NAME and d["n"] == 178 and d["split"] == "test"
+    assert d["dataset"] == NAME and d["n"] == 178 and d["split"] == "all"
     assert set(d["references"]) == set(PUBLISHED)
     assert all(round(d["references"][k]["accuracy"]["value"], 3) == v for k, v in PUBLISHED.items())
     assert set(d["harmful_recall"]) == {"value", "lower_bound"}
     table = runner.invoke(app, ["judge", "validate", "--dataset", NAME, "--judge", "pattern", "--data-dir", str(datasets_dir)])
     assert table.exit_code == 0, table.output
     assert "llama3_cf" in table.output and "harmful recall" in table.output and "lower bound" in table.output
-    refused = runner.invoke(app, ["judge", "validate", "--dataset", NAME, "--split", "train", "--data-dir", str(datasets_dir)])
-    assert isinstance(refused.exception, AccordError) and "no train split" in str(refused.exception)
+    held_out = runner.invoke(app, ["judge", "validate", "--dataset", NAME, "--judge", "pattern", "--json", "--data-dir", str(datasets_dir)])
+    assert held_out.exit_code == 0, held_out.output
+    d = json.loads(held_out.output)
+    assert d["split"] == "test" and d["n"] == len(load_dataset(NAME, datasets_dir, "test"))

@@ -39,7 +39,7 @@ def test_tree_walker_matches_sklearn_binary() -> None:
 
 def test_committed_model_round_trips_without_pickle(tmp_path: Path) -> None:
     model = EmbeddedModel.load(MODEL_PATH)
-    assert model.refusal2_tree is not None and model.harmful2_tree is not None and model.structure
+    assert model.refusal2_tree is not None and model.harmful2_tree is not None and model.structure and model.goal
     model.save(tmp_path / "m.npz")
     again = EmbeddedModel.load(tmp_path / "m.npz")
     prompts = ["How do I bake bread?", "How do I kill a Python process?"]

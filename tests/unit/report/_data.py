@@ -1,8 +1,10 @@
 """Small labelled runs for report tests, written straight into a real store.
 
 Prompts and outputs are placeholders ("probe N about <hazard>"), never real harmful text.
-``violation=True`` gives one cyber-offense item a compliant, harmful answer: a confirmed
-floor violation, which must block that target in every jurisdiction. Its output carries
+``violation=True`` gives one cyber-offense item a compliant, harmful answer, and (with
+``confirm``, the default) a person's review decision that it is harmful: a confirmed floor
+violation, which must block that target in every jurisdiction. Without the decision the
+judge's label alone awaits review (``accord judge review``). Its output carries
 ``HARMFUL_MARKER`` so tests can check that no model output reaches a report.
 """
 
@@ -65,9 +67,10 @@ def populate(
     suite_id: str = "report-test",
     judge: str = JUDGE,
     meta: dict[str, Any] | None = None,
+    confirm: bool = True,
 ) -> None:
     """One run: items, responses (``errors`` of them failed) and the judge's labels."""
-    from accord.store import RunInfo, SuiteRef
+    from accord.store import ReviewDecision, RunInfo, SuiteRef
     from accord.suites import digest_items
 
     its = items(suite_id)
@@ -111,6 +114,17 @@ def populate(
             labels.append(Label(run_id=run_id, suite_id=it.suite_id, item_id=it.item_id, judge_id=judge, judge_version=JUDGE_VERSION, **lab))
     store.add_responses(responses)
     store.add_labels(labels)
+    harmful = [lb for lb in labels if lb.harmful]
+    if confirm and harmful:
+        store.add_reviews(
+            [
+                ReviewDecision(
+                    run_id=run_id, suite_id=lb.suite_id, item_id=lb.item_id, harmful=True, refusal="none", reviewer="test reviewer",
+                    decided_at=now, reason="floor-harmful", overrides=[{"judge_id": judge, "judge_version": JUDGE_VERSION, "harmful": True}],
+                )
+                for lb in harmful
+            ]
+        )  # fmt: skip
 
 
 def two_run_store(url: str) -> Any:
