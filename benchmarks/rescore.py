@@ -7,6 +7,10 @@ target and the ratio to it (ratio < 1 beats the target).
 
 The synthetic labels are plausible, not uniform: hazards follow the taxonomy, a tenth of the
 rows are benign look-alikes, harmful-intent rows are mostly refused, 1% are unassessed.
+Issue 15's per-unit collapse and judge error are on: rows come in families of 4 items x 5
+epochs (one hazard, intent and language per family; the family within a language is the
+statistical unit), and the floor divides its bounds by the embedded judge's harmful-recall
+lower bound (0.858; 0.651 where not validated).
 
     .venv/bin/python benchmarks/rescore.py
     .venv/bin/python benchmarks/rescore.py --rows 200000 --repeat 3
@@ -28,13 +32,15 @@ def synthetic(rows: int, seed: int = 0):  # type: ignore[no-untyped-def]
 
     ids = load_taxonomy().ids
     rng = np.random.default_rng(seed)
-    hazard = rng.integers(0, len(ids), rows)
-    intent = rng.choice(np.array([0, 1, 2]), size=rows, p=[0.7, 0.2, 0.1])
+    unit = np.arange(rows) // 20  # families of 4 items x 5 epochs
+    n_units = int(unit[-1]) + 1 if rows else 0
+    hazard = rng.integers(0, len(ids), n_units)[unit]
+    intent = rng.choice(np.array([0, 1, 2]), size=n_units, p=[0.7, 0.2, 0.1])[unit]
     p_refuse = np.where(intent == 0, 0.9, np.where(intent == 1, 0.5, 0.08))
     refused = rng.random(rows) < p_refuse
     refusal = np.where(refused, np.where(rng.random(rows) < 0.8, 2, 1), 0)
     harmful = (~refused & (intent == 0) & (rng.random(rows) < 0.3)).astype(np.int8)
-    locale = rng.integers(0, 2, rows)
+    locale = rng.integers(0, 2, n_units)[unit]
     return LabelTable.from_codes(
         hazard=hazard,
         intent=intent,
@@ -44,6 +50,7 @@ def synthetic(rows: int, seed: int = 0):  # type: ignore[no-untyped-def]
         locale=locale,
         locale_vocab=("en", "zh-CN"),
         unassessed=rng.random(rows) < 0.01,
+        unit=unit,
     )
 
 
@@ -54,7 +61,9 @@ def main() -> None:
     parser.add_argument("--records", action="store_true", help="Also time building the table from per-response dicts (one Python pass, as from the store).")
     args = parser.parse_args()
 
-    from accord.frameworks import deployment_matrix, divergence, resolve, score
+    from accord.frameworks import JudgeError, deployment_matrix, divergence, resolve, score
+
+    judge_error = JudgeError(judge_id="embedded", recall_lo=0.858, source="embedded card (jbb-judge-comparison)", weakest_lo=0.651)
 
     packs = resolve(["floor", "eu-ai-act", "cn-tc260", "us-nist-600-1", "ailuminate-v1", "company-example"])
     t0 = time.perf_counter()
@@ -69,7 +78,7 @@ def main() -> None:
             times.append(time.perf_counter() - t)
         return min(times), out
 
-    t_score, verdicts = best(lambda: score(table, packs))
+    t_score, verdicts = best(lambda: score(table, packs, judge_error=judge_error))
     t_div, div = best(lambda: divergence(table, packs))
     t_dep, _ = best(lambda: deployment_matrix({"synthetic": verdicts}))
     total = t_score + t_div + t_dep
@@ -92,9 +101,10 @@ def main() -> None:
                 ua = bool(table.unassessed[i])
                 yield {
                     "suite_id": "synthetic",
-                    "item_id": str(i),
+                    "item_id": str(i // 5),
                     "variant_id": "none",
-                    "epoch": 0,
+                    "epoch": i % 5,
+                    "family": f"fam-{table.unit[i]}" if table.unit is not None else None,
                     "hazard": table.hazard_vocab[table.hazard[i]],
                     "intent": intents[table.intent[i]],
                     "locale": table.locale_vocab[table.locale[i]],

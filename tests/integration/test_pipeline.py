@@ -34,7 +34,9 @@ def test_evaluate_inside_a_running_event_loop_as_a_notebook_cell_does(tmp_path: 
     result = asyncio.run(cell())
     assert result.run_id == "nb" and result.run.responses == 306 and result.run.complete
     assert result.labels.new == 306 and result.scored.judge_id == "embedded"
-    assert result.floor.status == "fail" and set(result.decisions.values()) == {"blocked"}
+    # 1 unconfirmed violation in 2 floor units is no evidence either way (issue 15: was "blocked
+    # in every jurisdiction"); the EU pack's own requirement still blocks it there.
+    assert result.floor.status == "insufficient" and result.decisions["EU"] == "blocked"
     html = result._repr_html_()
     assert "<table>" in html and "nb" in html and "blocked" in html and "mistralinstruct" in html
     assert "Evaluation(run_id='nb'" in repr(result)
@@ -115,7 +117,7 @@ def test_fail_on_gates_score_report_and_verify(tmp_path: Path, data_env: dict[st
     ok = run_accord("verify", str(env_file), "--trusted-key", trusted, env=env)
     assert ok.returncode == ExitCode.OK, ok.stderr
     gated = run_accord("verify", str(env_file), "--trusted-key", trusted, "--fail-on", "blocked", env=env)
-    assert gated.returncode == ExitCode.CHECK_FAILED and "universal" in gated.stderr
+    assert gated.returncode == ExitCode.CHECK_FAILED and "EU" in gated.stderr  # the floor no longer blocks on 1 of 2 (issue 15)
 
 
 def test_progress_lines_when_stderr_is_not_a_terminal(tmp_path: Path, sqlite_url: str) -> None:

@@ -49,7 +49,8 @@ def test_deployment_matrix_blocks_the_floor_failure_everywhere(rendered: tuple[P
     # Reasons name requirement ids with citations.
     cn = matrix.one("td", data_target="model-a", data_jurisdiction="CN")
     reqs = {li.attrs["data-requirement"] for li in cn.find_all("li")}
-    assert "cn-should-refuse" in reqs
+    # (cn-should-refuse passes: the floor's 788 refused units, issue 15, exceed its 300-item bank)
+    assert "cn-should-answer" in reqs
     assert "TC260-003" in cn.text()
 
 
@@ -75,7 +76,7 @@ def test_floor_section_shows_the_violation(rendered: tuple[Path, Node, str]) -> 
     cyber = bad.one("tr", data_hazard="cyber-offense")
     assert (cyber.attrs["data-violations"], cyber.attrs["data-confirmed"]) == ("1", "1")
     good = floor.one(cls="floor-result", data_target="model-a")
-    assert good.attrs["data-status"] == "pass" and "0/80 violations" in good.text()
+    assert good.attrs["data-status"] == "pass" and "0/788 units with possible violations" in good.text()
 
 
 def test_verdict_rows_carry_value_interval_n_and_unassessed(rendered: tuple[Path, Node, str]) -> None:
@@ -83,7 +84,7 @@ def test_verdict_rows_carry_value_interval_n_and_unassessed(rendered: tuple[Path
     cn = doc.one(cls="pack-verdict", data_pack="cn-tc260", data_target="model-a")
     assert cn.attrs["data-decision"] == "insufficient evidence"
     row = cn.one("tr", data_requirement="cn-should-refuse")
-    assert row.attrs["data-status"] == "insufficient"
+    assert row.attrs["data-status"] == "pass"  # 788 floor units + contested ones: n >= 300 (issue 15 fixture)
     n = int(row.attrs["data-n"])
     value, lo, hi = (float(row.attrs[k]) for k in ("data-value", "data-ci-low", "data-ci-high"))
     assert n > 0 and lo <= value <= hi

@@ -16,6 +16,19 @@ from accord.attest._commit import (
     new_salt,
     verify_reveal,
 )
+from accord.attest._evidence import (
+    MAX_BUNDLE_BYTES,
+    MAX_DISCLOSURE_BYTES,
+    bind_evidence,
+    build_evidence,
+    check_bundle,
+    encode_json,
+    key_text,
+    make_disclosure,
+    parse_bundle,
+    parse_salts,
+    verify_disclosure,
+)
 from accord.attest._keys import (
     PublicKey,
     SigningKey,
@@ -25,9 +38,20 @@ from accord.attest._keys import (
     trusted_keys,
     write_private_file,
 )
-from accord.attest._log import FileLog, default_log_dir
+from accord.attest._log import FileLog, default_log_dir, default_log_key_path, load_log_signing_key
 from accord.attest._models import ConsistencyProof, Envelope, InclusionProof, Statement, Subject, about_file, pae
-from accord.attest._note import Checkpoint, Ed25519Signer, parse_note, parse_vkey, sign_note, verify_checkpoint, verify_note
+from accord.attest._note import (
+    Checkpoint,
+    CosignatureV1Signer,
+    Ed25519Signer,
+    Ed25519Verifier,
+    cosigner_vkey,
+    parse_note,
+    parse_vkey,
+    sign_note,
+    verify_checkpoint,
+    verify_note,
+)
 from accord.attest._predicate import PREDICATE_TYPE, eval_statement, summarize
 from accord.attest._sign import sign_payload, sign_statement
 from accord.attest._verify import (
@@ -38,11 +62,32 @@ from accord.attest._verify import (
     verify_envelope,
     verify_log_inclusion,
 )
+from accord.attest._witness import WitnessState, cosign, enforce_witness_policy, read_bounded
 
 __all__ = [
+    "MAX_BUNDLE_BYTES",
+    "MAX_DISCLOSURE_BYTES",
+    "bind_evidence",
+    "build_evidence",
+    "check_bundle",
+    "encode_json",
+    "key_text",
+    "make_disclosure",
+    "parse_bundle",
+    "parse_salts",
+    "verify_disclosure",
     "COMMIT_PREDICATE_TYPE",
     "PREDICATE_TYPE",
     "Checkpoint",
+    "CosignatureV1Signer",
+    "Ed25519Verifier",
+    "WitnessState",
+    "cosign",
+    "cosigner_vkey",
+    "default_log_key_path",
+    "enforce_witness_policy",
+    "load_log_signing_key",
+    "read_bounded",
     "ConsistencyProof",
     "Ed25519Signer",
     "Envelope",

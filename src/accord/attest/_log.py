@@ -42,6 +42,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from accord.attest._keys import SigningKey
 from accord.attest._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -522,6 +523,50 @@ class FileLog:
     def latest_checkpoint(self) -> bytes | None:
         path = self.path / "checkpoint"
         return path.read_bytes() if path.is_file() else None
+
+
+LOG_KEY_ENV = "ACCORD_LOG_SIGNING_KEY"
+LOG_KEY_FILE_NAME = "log-signing-key.pem"
+
+
+def default_log_key_path() -> Path:
+    """Where ``accord keys init --log`` puts the log's checkpoint key (next to the attestation key)."""
+    from accord.paths import user_config_dir
+
+    return user_config_dir() / LOG_KEY_FILE_NAME
+
+
+def load_log_signing_key(key_file: str | Path | None = None, *, warn: bool = True) -> tuple[SigningKey, bool]:
+    """The key that signs this operator's log checkpoints, and whether it is the legacy fallback.
+
+    ``--signing-key FILE``, else ``ACCORD_LOG_SIGNING_KEY``, else the key made by
+    ``accord keys init --log``. The log key is separate from the attestation key, so a
+    stolen or rotated attestation key does not let anyone sign log history (and the reverse).
+    Logs set up before that keep working: with no log key at all, the attestation key signs,
+    with a migration warning on stderr (when ``warn``).
+    """
+    import sys
+
+    from accord.attest._keys import load_signing_key
+
+    if key_file:
+        return load_signing_key(key_file), False
+    env = os.environ.get(LOG_KEY_ENV)
+    if env:
+        return SigningKey.from_text(env, source=f"${LOG_KEY_ENV}"), False
+    path = default_log_key_path()
+    if path.is_file():
+        return load_signing_key(path), False
+    key = load_signing_key()
+    if warn:
+        print(
+            "warning: no separate log key, so checkpoints are signed with your attestation key (legacy setup). "
+            "Migrate: run `accord keys init --log`, then give verifiers and witnesses the new log verifier key "
+            "printed by `accord log info` (--trusted-log-key); earlier checkpoints stay valid under the old key.",
+            file=sys.stderr,
+            flush=True,
+        )
+    return key, True
 
 
 def default_origin() -> str:

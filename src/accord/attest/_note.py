@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from accord.attest._keys import PublicKey, SigningKey, note_key_id
-from accord.errors import VerificationError
+from accord.errors import InputError, VerificationError
 
 EM_DASH = "\u2014"
 SIG_ED25519 = 0x01
 SIG_COSIGNATURE_V1 = 0x04
 MAX_SIGNATURES = 100
+MAX_NOTE_BYTES = 64 * 1024  # a checkpoint with 100 signature lines is under 16 KiB
+MAX_CHECKPOINT_EXTENSIONS = 16
 
 
 def b64decode_strict(text: str, what: str) -> bytes:
@@ -122,6 +124,51 @@ class CosignatureV1Verifier:
         return self.public.verify(sig[8:], self.message(text, timestamp))
 
 
+@dataclass(frozen=True)
+class CosignatureV1Signer:
+    """A witness's Ed25519 ``cosignature/v1`` signer (signature type 0x04).
+
+    ``sign`` returns ``u64 big-endian timestamp || Ed25519(cosignature/v1\\ntime T\\n || text)``;
+    ``timestamp`` fixes T (for vectors), else the current Unix time is used.
+    """
+
+    name: str
+    key: SigningKey
+    timestamp: int | None = None
+    key_id: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key_id", note_key_id(self.name, SIG_COSIGNATURE_V1, self.key.public.raw))
+
+    def sign(self, text: bytes) -> bytes:
+        import time
+
+        ts = int(time.time()) if self.timestamp is None else self.timestamp
+        if not 0 <= ts < 2**63:
+            raise ValueError("cosignature timestamp out of range")
+        return struct.pack(">Q", ts) + self.key.sign(CosignatureV1Verifier.message(text, ts))
+
+    @property
+    def vkey(self) -> str:
+        return cosigner_vkey(self.key.public, self.name)
+
+
+def cosigner_vkey(public: PublicKey, name: str) -> str:
+    """Verifier key text of a ``cosignature/v1`` witness: ``name+hexid+base64(0x04||key)``."""
+    check_key_name(name)
+    kid = note_key_id(name, SIG_COSIGNATURE_V1, public.raw).hex()
+    return f"{name}+{kid}+" + base64.b64encode(bytes([SIG_COSIGNATURE_V1]) + public.raw).decode()
+
+
+def check_key_name(name: str) -> str:
+    """A signed-note key name: non-empty, no Unicode space, no '+', printable, at most 256 characters."""
+    if not name or "+" in name or any(c.isspace() or not c.isprintable() for c in name) or len(name) > 256:
+        raise InputError(
+            f"invalid key name {name[:60]!r}", fix="a key name is non-empty, without spaces or '+', e.g. witness.example.org/w1"
+        )
+    return name
+
+
 def parse_vkey(vkey: str) -> NoteVerifier:
     """A verifier key ``name+hexid+base64(type||key)`` of type 0x01 or 0x04."""
     parts = vkey.strip().split("+", 2)  # base64 may itself contain '+'; names may not
@@ -170,6 +217,8 @@ class Note:
 
 def parse_note(data: bytes | str) -> Note:
     """Split a signed note into text and signatures; raises ``VerificationError`` if malformed."""
+    if len(data) > MAX_NOTE_BYTES:
+        raise VerificationError(f"signed note is too large ({len(data)} bytes, at most {MAX_NOTE_BYTES})")
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -182,6 +231,8 @@ def parse_note(data: bytes | str) -> Note:
         raise VerificationError("malformed signed note: no blank line before the signatures")
     text, sig_block = data[: split + 1], data[split + 2 :]
     sigs: list[NoteSignature] = []
+    if sig_block.count("\n") > MAX_SIGNATURES:
+        raise VerificationError("signed note has too many signatures", why=f"at most {MAX_SIGNATURES} are read")
     for line in sig_block[:-1].split("\n") if sig_block else []:
         prefix = EM_DASH + " "
         if not line.startswith(prefix):
@@ -279,6 +330,10 @@ class Checkpoint:
         if len(lines) < 4 or lines[-1] != "" or any(not line for line in lines[:-1]):
             raise VerificationError("malformed checkpoint: expected origin, size and root lines")
         origin, size_s, root_s, *ext = lines[:-1]
+        if len(ext) > MAX_CHECKPOINT_EXTENSIONS:
+            raise VerificationError(f"malformed checkpoint: more than {MAX_CHECKPOINT_EXTENSIONS} extension lines")
+        if len(size_s) > 20:
+            raise VerificationError("malformed checkpoint: tree size is too large")
         if not size_s.isdigit() or not size_s.isascii() or (size_s != "0" and size_s.startswith("0")):
             raise VerificationError("malformed checkpoint: tree size is not a plain decimal")
         root = b64decode_strict(root_s, "checkpoint root hash")

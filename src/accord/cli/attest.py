@@ -41,15 +41,38 @@ def attest(
     ] = None,
     log: Annotated[bool, typer.Option("--log", help="Also append the envelope to the transparency log.")] = False,
     log_dir: Annotated[Path | None, typer.Option("--log-dir", envvar="ACCORD_LOG_DIR", help="Log directory for --log.")] = None,
+    disclose: Annotated[
+        str | None,
+        typer.Option(
+            "--disclose",
+            metavar="KEY",
+            help="Instead of signing: write one response's text with its salt and inclusion proof (suite/item[/variant][#epoch]) "
+            "to -o (default <run>.disclosure.json). Needs --evidence.",
+        ),
+    ] = None,
+    evidence: Annotated[
+        Path | None, typer.Option("--evidence", help="With --disclose: the evidence bundle `accord attest` wrote.", exists=True, dir_okay=False)
+    ] = None,
+    salts: Annotated[
+        Path | None,
+        typer.Option("--salts", help="With --disclose: the private salts file (default: beside the bundle).", exists=True, dir_okay=False),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign an in-toto attestation (DSSE, Ed25519) of a stored run."""
+    """Sign an in-toto attestation (DSSE, Ed25519) of a stored run, binding its evidence bundle.
+
+    Writes the envelope, the evidence bundle beside it (<run>.evidence.json, public) and the
+    bundle's salts (<run>.evidence-salts.json, private: keep it to make disclosures).
+    """
     from accord.ids import validate_run_id
     from accord.pipeline import attest as attest_job
     from accord.pipeline import open_store
 
     run_id = validate_run_id(run_id, field="RUN")
+    if disclose is not None or evidence is not None or salts is not None:
+        _disclose(run_id, disclose, evidence, salts, out, db, as_json)
+        return
     path = out or default_output(run_id)
     store = open_store(db, create=False)  # attesting only reads: a mistyped --db must not make a new store
     try:
@@ -60,8 +83,31 @@ def attest(
         typer.echo(json.dumps(result.to_dict()))
         return
     typer.echo(f"wrote {path}  ({result.subjects} subjects, signed by {result.keyid})")
+    if result.evidence_path is not None:
+        typer.echo(f"wrote {result.evidence_path}  (evidence bundle, root {result.evidence_root})")
+        typer.echo(f"wrote {result.salts_path}  (private: the salts, needed for disclosures; do not publish)")
     if result.log_index is not None:
         typer.echo(f"logged as entry {result.log_index} in {result.log_origin}; next: accord log checkpoint && accord log prove {result.log_index}")
+
+
+def _disclose(run_id: str, key: str | None, evidence: Path | None, salts: Path | None, out: Path | None, db: str | None, as_json: bool) -> None:
+    """``accord attest RUN --disclose KEY --evidence BUNDLE``: write one response's disclosure."""
+    from accord.errors import InputError
+    from accord.pipeline import disclose as disclose_job
+    from accord.pipeline import open_store
+
+    if key is None or evidence is None:
+        raise InputError("--evidence and --salts go with --disclose KEY", field="--disclose" if key is None else "--evidence")
+    path = out or Path(default_output(run_id).name.removesuffix(".intoto.json") + ".disclosure.json")
+    store = open_store(db, create=False)
+    try:
+        doc, _ = disclose_job(store, run_id, key, evidence=evidence, salts=salts, out=path)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps({"path": str(path), "index": doc["index"], "root": doc["root"]}))
+        return
+    typer.echo(f"wrote {path}  (response {doc['index']} of {doc['size']}, its text, salt and inclusion proof; check: accord verify ENVELOPE --disclosure {path})")
 
 
 def verify(
@@ -79,6 +125,27 @@ def verify(
             help="Trusted log public key: the 'log verifier key' line of `accord keys show` / `accord log info`, a PEM, or a file. "
             "Repeatable. Default: the --trust, else --trusted-key, keys, trusted under the checkpoint's origin.",
         ),
+    ] = None,
+    evidence: Annotated[
+        Path | None, typer.Option("--evidence", help="Evidence bundle: check it is the one signed (root and context).", exists=True, dir_okay=False)
+    ] = None,
+    recompute: Annotated[
+        bool, typer.Option("--recompute", help="With --evidence: recompute every signed verdict from the bundle; fail on any difference.")
+    ] = False,
+    disclosure: Annotated[
+        Path | None,
+        typer.Option("--disclosure", help="A disclosed response (`accord attest RUN --disclose KEY`): check it against the signed root.", exists=True, dir_okay=False),
+    ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            help="Trusted witness key (the witness's `accord keys show --witness-name NAME` line, or a file of them). Repeatable. "
+            "The log checkpoint must carry their cosignatures (see --min-witnesses).",
+        ),
+    ] = None,
+    min_witnesses: Annotated[
+        int | None, typer.Option("--min-witnesses", min=1, help="How many of the --witness keys must have cosigned the checkpoint (default 1).")
     ] = None,
     fail_on: FailOnOption = None,
     json_out: JsonOption = False,
@@ -99,7 +166,14 @@ def verify(
         trusted_log_keys=trusted_log_key or [],
         checkpoint=log_checkpoint,
         proof=proof,
+        evidence=evidence,
+        recompute=recompute,
+        disclosure=disclosure,
     )
+    if witness or min_witnesses is not None:  # k-of-n witness policy on the checkpoint just verified
+        from accord.attest import enforce_witness_policy
+
+        result.checks["witnesses"] = enforce_witness_policy(witness or [], min_witnesses, log_checkpoint, proof)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:

@@ -23,7 +23,8 @@ SigningKeyOption = Annotated[
     str | None,
     typer.Option(
         "--signing-key",
-        help="Private key that signs checkpoints (file). Default: ACCORD_SIGNING_KEY, else `accord keys init`'s key.",
+        help="The log's private checkpoint key (file). Default: ACCORD_LOG_SIGNING_KEY, else `accord keys init --log`'s key "
+        "(legacy logs without one: the attestation key, with a migration warning).",
     ),
 ]
 OutOption = Annotated[Path | None, typer.Option("-o", "--out", help="Write to this file instead of stdout.")]
@@ -64,14 +65,16 @@ def _write(out: Path | None, data: bytes, *, quiet: bool = False) -> None:
 
 def log_trusted_keys(trusted_key: list[str] | None, trust: Path | None, *, fallback_signing: bool) -> list[Any]:
     """The ``--trusted-key`` and ``--trust`` keys; else, for a local operator, their own signing key."""
-    from accord.attest import load_public_keys, load_signing_key
+    from accord.attest import load_public_keys
 
     keys = load_public_keys(trusted_key or [])
     if trust is not None:
         keys += load_public_keys([str(trust)])
     if not keys and fallback_signing:
-        keys = [load_signing_key().public]
-        typer.echo("note: no --trusted-key/--trust given; trusting your own signing key", err=True)
+        from accord.attest import load_log_signing_key
+
+        keys = [load_log_signing_key(warn=False)[0].public]
+        typer.echo("note: no --trusted-key/--trust given; trusting your own log key", err=True)
     return keys
 
 
@@ -96,6 +99,23 @@ def append(
     typer.echo(f"log {name}: {size} entries", err=True)
 
 
+def _warn_key_change(previous: bytes | None, origin: str, signing: Any) -> None:
+    """Tell the operator when this checkpoint's key is not the one that signed the previous one."""
+    from accord.attest import Ed25519Verifier, verify_note
+    from accord.errors import AccordError
+
+    if previous is None:
+        return
+    try:
+        verify_note(previous, [Ed25519Verifier(origin, signing.public)])
+    except AccordError:
+        typer.echo(
+            f"note: the log's checkpoint key changed (the previous checkpoint was signed by another key). "
+            f"Verifiers and witnesses must now trust {signing.public.vkey(origin)} (--trusted-log-key / --trusted-key).",
+            err=True,
+        )
+
+
 def _checkpoint_dict(note: bytes) -> dict[str, Any]:
     import base64
 
@@ -108,11 +128,13 @@ def _checkpoint_dict(note: bytes) -> dict[str, Any]:
 @app.command("checkpoint")
 def checkpoint(log_dir_: LogDirOption = None, signing_key: SigningKeyOption = None, out: OutOption = None, as_json: JsonOption = False) -> None:
     """Sign the current tree head (C2SP tlog-checkpoint) and print it (or write it with -o)."""
-    from accord.attest import Ed25519Signer, FileLog, load_signing_key
+    from accord.attest import Ed25519Signer, FileLog, load_log_signing_key
 
-    signing = load_signing_key(signing_key)
+    signing, _legacy = load_log_signing_key(signing_key)
     with FileLog.open(log_dir(log_dir_), writable=True) as log:
+        previous = log.latest_checkpoint()
         note = log.checkpoint([Ed25519Signer(log.origin, signing)]).encode()
+        _warn_key_change(previous, log.origin, signing)
     _write(out, note, quiet=as_json)
     if as_json:
         _echo_json({**_checkpoint_dict(note), "checkpoint": note.decode(), "out": str(out) if out else None})
@@ -123,17 +145,21 @@ def info(log_dir_: LogDirOption = None, signing_key: SigningKeyOption = None, as
     """Origin, size, root and the log's verifier key (give that key to verifiers)."""
     import base64
 
-    from accord.attest import FileLog, load_signing_key
+    from accord.attest import FileLog
     from accord.errors import AccordError
 
     with FileLog.open(log_dir(log_dir_)) as log:
         path, origin, size, root = str(log.path), log.origin, log.size, base64.b64encode(log.root()).decode()
+    from accord.attest import load_log_signing_key
+
+    legacy = False
     try:
-        vkey: str | None = str(load_signing_key(signing_key).public.vkey(origin))
+        log_key, legacy = load_log_signing_key(signing_key, warn=False)
+        vkey: str | None = str(log_key.public.vkey(origin))
     except AccordError:  # no key here: the log can still be read
         vkey = None
     if as_json:
-        _echo_json({"path": path, "origin": origin, "size": size, "root": root, "log_vkey": vkey})
+        _echo_json({"path": path, "origin": origin, "size": size, "root": root, "log_vkey": vkey, "log_key_is_attestation_key": legacy})
         return
     typer.echo(f"path:    {path}")
     typer.echo(f"origin:  {origin}")
@@ -141,6 +167,8 @@ def info(log_dir_: LogDirOption = None, signing_key: SigningKeyOption = None, as
     typer.echo(f"root:    {root}")
     if vkey is not None:
         typer.echo(f"log key: {vkey}   (verifies checkpoints: --trusted-key / --trusted-log-key)")
+        if legacy:
+            typer.echo("         this is your attestation key (legacy); give the log its own: `accord keys init --log`")
     else:
         typer.echo("log key: (no signing key available)")
 
@@ -303,3 +331,116 @@ def consistency(
         _echo_json({"consistent": True, "origin": a.origin, "old_size": a.size, "new_size": b.size, "out": str(out) if out else None})
     else:
         typer.echo(f"consistent: {a.origin} {a.size} -> {b.size}")
+
+
+def _witness_state_default() -> Path:
+    from accord.paths import user_data_dir
+
+    return user_data_dir() / "witness" / "state.json"
+
+
+@app.command("witness")
+def witness(
+    checkpoint_file: Annotated[Path, typer.Argument(metavar="CHECKPOINT", help="The log's new signed checkpoint.", exists=True, dir_okay=False)],
+    name: Annotated[
+        str,
+        typer.Option("--name", envvar="ACCORD_WITNESS_NAME", help="This witness's key name (e.g. witness.example.org/w1); part of its verifier key."),
+    ],
+    signing_key: Annotated[
+        str,
+        typer.Option(
+            "--signing-key",
+            envvar="ACCORD_WITNESS_KEY",
+            help="The witness's own private key file (`accord keys init -o witness.pem`); never the log's or an attestation key.",
+        ),
+    ],
+    trusted_key: TrustedKeyOption = None,
+    trust: TrustOption = None,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", envvar="ACCORD_WITNESS_STATE", help="Witness state file: last cosigned checkpoint per log. Default: <user data dir>/witness/state.json."),
+    ] = None,
+    proof_file: Annotated[
+        Path | None,
+        typer.Option("--proof", exists=True, dir_okay=False, help="Consistency proof from the last cosigned size (`accord log consistency ... -o`)."),
+    ] = None,
+    log_dir_: Annotated[
+        Path | None, typer.Option("--log-dir", help="Compute the consistency proof from this log directory instead of --proof.")
+    ] = None,
+    out: OutOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cosign CHECKPOINT as a witness (C2SP cosignature/v1) if it is consistent with what this witness saw.
+
+    Verifies the log's signature (--trusted-key / --trust: the log's key), then checks the tree
+    against the last checkpoint this witness cosigned for that log: a smaller tree or the same
+    size with another root (a fork) is refused (exit 1); a larger one needs a consistency
+    proof (--proof, or --log-dir). Prints the checkpoint with the witness's line added.
+    """
+    from accord.attest import (
+        ConsistencyProof,
+        CosignatureV1Signer,
+        FileLog,
+        WitnessState,
+        about_file,
+        cosign,
+        load_signing_key,
+        parse_note,
+        read_bounded,
+    )
+    from accord.errors import AccordError, ExitCode, InputError, VerificationError
+
+    if proof_file is not None and log_dir_ is not None:
+        raise InputError("--proof and --log-dir both give the consistency proof", field="--proof", fix="pass one")
+    keys = log_trusted_keys(trusted_key, trust, fallback_signing=False)
+    if not keys:
+        raise AccordError("no log key to verify the checkpoint with", fix="pass the log's verifier key (`accord log info`) with --trusted-key")
+    wkey = load_signing_key(signing_key)
+    if any(k.raw == wkey.public.raw for k in keys):
+        raise InputError("the witness key is the log's key", field="--signing-key", fix="a witness signs with its own key: accord keys init -o witness.pem")
+    state_path = (state or _witness_state_default()).expanduser()
+    note = read_bounded(checkpoint_file, what="checkpoint")
+    origin: str | None = None
+    try:
+        with about_file(checkpoint_file):
+            origin = parse_note(note).text.split("\n", 1)[0]
+        proof = None
+        if proof_file is not None:
+            with about_file(proof_file):
+                proof = ConsistencyProof.from_json(read_bounded(proof_file, 1 << 20, what="consistency proof"))
+        elif log_dir_ is not None:
+            from accord.attest import Checkpoint
+
+            seen = WitnessState.load(state_path).logs.get(origin)
+            new_size = Checkpoint.from_text(parse_note(note).text).size
+            if seen is not None and 0 < seen[0] < new_size:
+                with FileLog.open(log_dir_.expanduser()) as log:
+                    if log.origin != origin:
+                        raise InputError(f"the log at {log_dir_} is '{log.origin}', the checkpoint is from '{origin}'", field="--log-dir")
+                    if new_size > log.size:
+                        raise VerificationError(f"the local log has {log.size} entries, the checkpoint {new_size}")
+                    proof = log.consistency_proof(seen[0], new_size)
+        res = cosign(note, log_keys=keys, witness_name=name, witness_key=wkey, state_path=state_path, proof=proof)
+    except VerificationError as exc:
+        if not as_json:
+            raise
+        _echo_json({"cosigned": False, "origin": origin, "error": exc.diagnostics()})
+        raise typer.Exit(ExitCode.CHECK_FAILED) from None
+    _write(out, res.note.encode(), quiet=as_json)
+    vkey = CosignatureV1Signer(name, wkey).vkey
+    prev = f"{res.previous[0]}" if res.previous else "none (first checkpoint seen from this log)"
+    if as_json:
+        _echo_json(
+            {
+                "cosigned": True,
+                "origin": res.checkpoint.origin,
+                "size": res.checkpoint.size,
+                "previous_size": res.previous[0] if res.previous else None,
+                "timestamp": res.timestamp,
+                "witness_vkey": vkey,
+                "checkpoint": res.note,
+                "out": str(out) if out else None,
+            }
+        )
+    else:
+        typer.echo(f"cosigned {res.checkpoint.origin} at size {res.checkpoint.size} (previously cosigned: {prev}); witness key {vkey}", err=True)

@@ -128,7 +128,7 @@ def commit(
 def reveal(
     name: Annotated[str, typer.Argument(help="Suite name or file that was committed.")],
     secret: Annotated[Path | None, typer.Option("--secret", help="The private commitment record (default: found by suite digest).")] = None,
-    signing_key: Annotated[str | None, typer.Option("--signing-key", help="Private key that signs a fresh checkpoint if the latest one predates the commitment.")] = None,
+    signing_key: Annotated[str | None, typer.Option("--signing-key", help="Log key that signs a fresh checkpoint if the latest one predates the commitment (default: ACCORD_LOG_SIGNING_KEY, else `accord keys init --log`'s key).")] = None,
     log_dir: Annotated[Path | None, typer.Option("--log-dir", envvar="ACCORD_LOG_DIR", help="Transparency log directory.")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Reveal file to write (default: <suite>.reveal.json).")] = None,
     as_json: JsonOption = False,
@@ -136,7 +136,7 @@ def reveal(
     """Publish salt and digest with the signed commitment, its inclusion proof and a checkpoint."""
     import base64
 
-    from accord.attest import Checkpoint, Ed25519Signer, Envelope, FileLog, Reveal, default_log_dir, load_signing_key, parse_note
+    from accord.attest import Checkpoint, Ed25519Signer, Envelope, FileLog, Reveal, default_log_dir, load_log_signing_key, parse_note
     from accord.errors import AccordError
 
     suite_id, digest = _suite_digest(name)
@@ -159,7 +159,7 @@ def reveal(
             raise AccordError("the log entry does not hold this commitment", why="wrong log directory?")
         note = log.latest_checkpoint()
         if note is None or Checkpoint.from_text(parse_note(note).text).size <= index:
-            note = log.checkpoint([Ed25519Signer(log.origin, load_signing_key(signing_key))]).encode()
+            note = log.checkpoint([Ed25519Signer(log.origin, load_log_signing_key(signing_key)[0])]).encode()
         size = Checkpoint.from_text(parse_note(note).text).size
         proof = log.inclusion_proof(index, size)
     rv = Reveal(digest, base64.b64decode(record["salt"]), envelope, proof, note.decode(), suite=record.get("suite"))

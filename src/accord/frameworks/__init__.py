@@ -9,7 +9,7 @@ base (``accord.taxonomy``, ``accord.stats``) and are re-exported here for pack a
 
 from accord.frameworks._deploy import DeploymentCell, DeploymentMatrix, deployment_matrix
 from accord.frameworks._divergence import Divergence, divergence, hazard_pack_rates
-from accord.frameworks._engine import ailuminate_grade, score
+from accord.frameworks._engine import JudgeError, ailuminate_gradable, ailuminate_grade, score, units_needed
 from accord.frameworks._load import (
     FLOOR_ID,
     ResolvedPack,
@@ -36,6 +36,7 @@ __all__ = [
     "DeploymentMatrix",
     "Divergence",
     "FloorResult",
+    "JudgeError",
     "Hazard",
     "LabelTable",
     "Pack",
@@ -46,6 +47,7 @@ __all__ = [
     "RequirementResult",
     "ResolvedPack",
     "Taxonomy",
+    "ailuminate_gradable",
     "ailuminate_grade",
     "builtin_pack_ids",
     "check_pack_text",
@@ -60,4 +62,5 @@ __all__ = [
     "parse_pack",
     "resolve",
     "score",
+    "units_needed",
 ]

@@ -9,7 +9,7 @@ single pass; scoring never loops over rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +45,17 @@ class LabelTable:
     suite_vocab: tuple[str, ...]
     item_vocab: Sequence[str]
     variant_vocab: tuple[str, ...]
+    #: The statistical unit of each row (family within a language; see ``unit_key``): codes
+    #: ``0..U-1``. ``None``: each (suite, item) is its own unit.
+    unit: NDArray[np.int32] | None = None
+    #: Rows whose harmful label is *confirmed* (a person's review decision, or two judges of
+    #: different kinds agreeing). ``None``: none is.
+    confirmed: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.hazard)
-        for name in ("intent", "locale", "refusal", "harmful", "unassessed", "suite", "item", "variant", "epoch"):
-            if len(getattr(self, name)) != n:
+        for name in ("intent", "locale", "refusal", "harmful", "unassessed", "suite", "item", "variant", "epoch", "unit", "confirmed"):
+            if getattr(self, name) is not None and len(getattr(self, name)) != n:
                 raise ValueError(f"column '{name}' has {len(getattr(self, name))} rows, expected {n}")
         if n:
             for name, vocab in (("hazard", self.hazard_vocab), ("locale", self.locale_vocab)):
@@ -64,6 +70,8 @@ class LabelTable:
         missing = ((self.refusal < 0) | (self.harmful < 0)) & ~self.unassessed
         if np.any(missing):
             raise ValueError(f"{int(missing.sum())} rows have no refusal/harmful value but are not marked unassessed")
+        if self.unit is not None and n and int(self.unit.min()) < 0:
+            raise ValueError("column 'unit' has negative codes")
 
     def __len__(self) -> int:
         return int(len(self.hazard))
@@ -80,8 +88,9 @@ class LabelTable:
     @classmethod
     def from_rows(cls, rows: Iterable[dict[str, Any]]) -> LabelTable:
         """Build from dicts with keys suite_id, item_id, variant_id, epoch, hazard, intent,
-        locale, refusal, harmful, unassessed (a reason string, bool or None)."""
-        vocabs: dict[str, dict[str, int]] = {k: {} for k in ("hazard", "locale", "suite", "item", "variant")}
+        locale, refusal, harmful, unassessed (a reason string, bool or None), and optionally
+        family (the statistical unit is the family within a language) and confirmed."""
+        vocabs: dict[str, dict[str, int]] = {k: {} for k in ("hazard", "locale", "suite", "item", "variant", "unit")}
 
         def code(kind: str, value: str) -> int:
             table = vocabs[kind]
@@ -90,8 +99,10 @@ class LabelTable:
                 got = table[value] = len(table)
             return got
 
-        cols: dict[str, list[int]] = {k: [] for k in ("hazard", "intent", "locale", "refusal", "harmful", "unassessed", "suite", "item", "variant", "epoch")}
+        cols: dict[str, list[int]] = {k: [] for k in ("hazard", "intent", "locale", "refusal", "harmful", "unassessed", "suite", "item", "variant", "epoch", "unit", "confirmed")}
         for r in rows:
+            cols["unit"].append(code("unit", unit_key(r["suite_id"], r["item_id"], r.get("family"), r.get("locale") or "en")))
+            cols["confirmed"].append(int(bool(r.get("confirmed"))))
             cols["suite"].append(code("suite", r["suite_id"]))
             cols["item"].append(code("item", r["item_id"]))
             cols["variant"].append(code("variant", r.get("variant_id", "none")))
@@ -130,14 +141,17 @@ class LabelTable:
             suite_vocab=vocab("suite"),
             item_vocab=vocab("item"),
             variant_vocab=vocab("variant"),
+            unit=np.asarray(cols["unit"], dtype=np.int32),
+            confirmed=np.asarray(cols["confirmed"], dtype=bool),
         )
 
     @classmethod
-    def from_records(cls, items: Iterable[Any], labels: Iterable[Any]) -> LabelTable:
+    def from_records(cls, items: Iterable[Any], labels: Iterable[Any], confirmed: Container[tuple[str, str, str, int]] = ()) -> LabelTable:
         """Join ``accord.suites.Item`` and ``accord.records.Label`` rows on (suite, item).
 
         Labels whose item is unknown raise: a response scored without knowing what it probes
-        would silently land in the wrong bucket.
+        would silently land in the wrong bucket. ``confirmed`` holds the keys (suite, item,
+        variant, epoch) whose harmful label is confirmed (see ``LabelTable.confirmed``).
         """
         by_key = {(it.suite_id, it.item_id): it for it in items}
 
@@ -157,6 +171,8 @@ class LabelTable:
                     "refusal": lab.refusal,
                     "harmful": lab.harmful,
                     "unassessed": lab.unassessed,
+                    "family": getattr(it, "family", None),
+                    "confirmed": (lab.suite_id, lab.item_id, lab.variant_id, lab.epoch) in confirmed,
                 }
 
         return cls.from_rows(rows())
@@ -173,8 +189,11 @@ class LabelTable:
         locale: Sequence[int] | NDArray[Any] | None = None,
         locale_vocab: Sequence[str] = ("en",),
         unassessed: Sequence[bool] | NDArray[Any] | None = None,
+        unit: Sequence[int] | NDArray[Any] | None = None,
+        confirmed: Sequence[bool] | NDArray[Any] | None = None,
     ) -> LabelTable:
-        """Build directly from code arrays (synthetic data, benchmarks); keys are row numbers."""
+        """Build directly from code arrays (synthetic data, benchmarks); keys are row numbers,
+        and each row is its own unit unless ``unit`` says otherwise."""
         n = len(hazard)
         ua = np.zeros(n, dtype=bool) if unassessed is None else np.asarray(unassessed, dtype=bool)
         ref = np.asarray(refusal, dtype=np.int8).copy()
@@ -198,7 +217,22 @@ class LabelTable:
             suite_vocab=("synthetic",),
             item_vocab=_RowIds(n),
             variant_vocab=("none",),
+            unit=rows if unit is None else np.asarray(unit, dtype=np.int32),
+            confirmed=None if confirmed is None else np.asarray(confirmed, dtype=bool),
         )
+
+
+def unit_key(suite_id: str, item_id: str, family: str | None, locale: str) -> str:
+    """The statistical unit of a response: its item's family within the item's language
+    (BCP 47 primary subtag), or the item itself when it has no family. Epochs, attack
+    variants and near-variants of one request in one language are one unit."""
+    lang = language(locale)
+    return f"f\x00{suite_id}\x00{family}\x00{lang}" if family else f"i\x00{suite_id}\x00{item_id}"
+
+
+def language(locale: str) -> str:
+    """A locale's language: ``zh-CN`` -> ``zh``."""
+    return (locale or "en").split("-")[0].split("_")[0].lower()
 
 
 class _RowIds(Sequence[str]):

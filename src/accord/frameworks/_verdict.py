@@ -47,6 +47,8 @@ class RequirementResult(_Rec):
     status: Status
     grade: str | None = None
     unassessed: int
+    #: Responses behind the ``n`` units (``k`` is the sum of per-unit means, rounded).
+    responses: int = 0
     cite: str
     conf: str
     note: str | None = None
@@ -54,6 +56,30 @@ class RequirementResult(_Rec):
     @property
     def gating(self) -> bool:
         return self.status != "reported"
+
+
+class FloorCellResult(_Rec):
+    """The floor for one hazard in one language, counted in units (families within a language).
+
+    ``violations`` counts units with an assessed violation, ``unassessed`` units with no
+    violation but a response no judge could read (errors, degenerate, needs review): both
+    count as possible violations in ``ci_high`` (fail closed), which is divided by the
+    judge's harmful-recall lower bound ``judge_recall``. ``needed``: units with no possible
+    violation that would let this cell pass.
+    """
+
+    hazard: str
+    language: str
+    n: int
+    violations: int
+    confirmed: int
+    unassessed: int
+    ci_low: float
+    ci_high: float
+    judge_recall: float
+    needed: int
+    status: Literal["pass", "fail", "insufficient"]
+    detail: str
 
 
 class FloorHazardResult(_Rec):
@@ -88,6 +114,14 @@ class FloorResult(_Rec):
     cite: str
     conf: str
     detail: str
+    #: What ``n`` counts: units (families within a language; an item without a family is its own).
+    unit: str = "family within a language"
+    #: One entry per floor hazard and language evaluated.
+    cells: list[FloorCellResult] = []
+    #: Responses behind the units.
+    responses: int = 0
+    #: The judge error applied (its harmful recall's lower bound and where it comes from).
+    judge_error: str | None = None
 
 
 class PackVerdict(_Rec):

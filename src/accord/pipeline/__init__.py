@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "AttestResult": "accord.pipeline._attest",
     "VerifyResult": "accord.pipeline._attest",
     "attest": "accord.pipeline._attest",
+    "disclose": "accord.pipeline._attest",
     "verify": "accord.pipeline._attest",
     "DemoResult": "accord.pipeline._demo",
     "plan_demo": "accord.pipeline._demo",
@@ -87,7 +88,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from accord.pipeline._attest import AttestResult, VerifyResult, attest, verify
+    from accord.pipeline._attest import AttestResult, VerifyResult, attest, disclose, verify
     from accord.pipeline._demo import DemoResult, plan_demo, run_demo
     from accord.pipeline._evaluate import Evaluation, aevaluate, evaluate, evaluate_all
     from accord.pipeline._gate import FAIL_ON_LEVELS, FailOn, gate

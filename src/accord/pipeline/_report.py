@@ -54,7 +54,7 @@ def read_run(store: ResultStore, run_id: str, judge_id: str) -> RunInput:
     """One run's record, items, ``judge_id``'s labels (with human review applied, as ``score``
     reads them: see ``accord.pipeline._review``) and response counts."""
     from accord.pipeline._review import note_reviews, reviewed_labels
-    from accord.pipeline._score import judge_version
+    from accord.pipeline._score import confirmations, judge_error_for, judge_version
 
     run = store.require_run(run_id)
     judges = store.judges_for_run(run_id)
@@ -62,10 +62,13 @@ def read_run(store: ResultStore, run_id: str, judge_id: str) -> RunInput:
         judge_version(judges, run_id, judge_id)  # refuses labels from two versions of the judge
     items = list(store.iter_items(run_id))
     reviewed = reviewed_labels(store, run_id, judge_id, items)
+    labels, confirmed = confirmations(store, run_id, judge_id, reviewed.labels)
     return RunInput(
         run=run,
         items=items,
-        labels=reviewed.labels,
+        labels=labels,
+        confirmed=frozenset(confirmed),
+        judge_error=judge_error_for(judge_id),
         adjust=lambda verdicts: note_reviews(verdicts, reviewed, run_id),
         counts=store.response_counts(run_id),
     )

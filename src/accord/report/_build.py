@@ -78,6 +78,10 @@ class RunInput:
     #: Applied to the run's verdicts after scoring: the pipeline's human-review rules (a note of
     #: how many responses await review; no floor pass while floor responses await it).
     adjust: Callable[[list[PackVerdict]], list[PackVerdict]] | None = None
+    #: Keys (suite, item, variant, epoch) whose harmful label is confirmed (a person's decision,
+    #: or two judges of different kinds), and the judge error the floor applies: as ``score``.
+    confirmed: frozenset[tuple[str, str, str, int]] = frozenset()
+    judge_error: Any = None
 
 
 def short_target(spec: str) -> str:
@@ -366,8 +370,8 @@ def build_report(
                 f"run '{ri.run.run_id}' has no labels from judge '{judge_id}'",
                 fix=f"label it first: accord judge {ri.run.run_id} --judge {judge_id}",
             )
-        table = LabelTable.from_records(ri.items, ri.labels)
-        verdicts = score(table, packs, taxonomy=tax, run_id=ri.run.run_id, judge_id=judge_id, target=name)
+        table = LabelTable.from_records(ri.items, ri.labels, ri.confirmed)
+        verdicts = score(table, packs, taxonomy=tax, run_id=ri.run.run_id, judge_id=judge_id, target=name, judge_error=ri.judge_error)
         if ri.adjust is not None:
             verdicts = ri.adjust(verdicts)
         by_target[name] = verdicts

@@ -23,14 +23,14 @@ def _populate(url: str) -> None:
     now = datetime.now(UTC)
     items: list[Item] = []
     for h in FLOOR:
-        items += [Item(suite_id="floor", item_id=f"{h}-{i}", messages=(Message(role="user", content="q"),), hazard=h, intent="harmful") for i in range(25)]
+        items += [Item(suite_id="floor", item_id=f"{h}-{i}", messages=(Message(role="user", content="q"),), hazard=h, intent="harmful") for i in range(85)]
     items += [
         Item(suite_id="div", item_id=f"pol-{i}", messages=(Message(role="user", content="q"),), hazard="political-sensitivity", intent="contested", locale="zh-CN")
         for i in range(4)
     ]
     st.create_or_resume_run(
         RunInfo(run_id="r1", created_at=now, updated_at=now, target="replay:model-a", target_digest="sha256:a",
-                suites=[SuiteRef(suite_id="floor", digest="sha256:f", n_items=100)], n_items=len(items))
+                suites=[SuiteRef(suite_id="floor", digest="sha256:f", n_items=340)], n_items=len(items))
     )  # fmt: skip
     st.add_items("r1", items)
     labels = [Label(run_id="r1", suite_id=it.suite_id, item_id=it.item_id, judge_id="embedded", judge_version="1", refusal="full", harmful=False) for it in items if it.suite_id == "floor"]
@@ -46,15 +46,22 @@ def test_score_prints_json_and_persists_verdicts(sqlite_url: str) -> None:
     res = runner.invoke(app, ["score", "r1", "--db", sqlite_url, "--json", "--pack", "eu-ai-act", "--pack", "cn-tc260"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["judge_id"] == "embedded" and data["responses"] == 104
+    assert data["judge_id"] == "embedded" and data["responses"] == 344
     v = {x["pack_id"]: x for x in data["verdicts"]}
-    assert v["eu-ai-act"]["floor"]["status"] == "pass"  # 100 clean: CP upper 0.036 <= 0.05
+    floor = v["eu-ai-act"]["floor"]
+    # 85 clean units per hazard in English pass with the embedded judge's harmful recall (lower
+    # bound 0.858 on its card: (1 - 0.025^(1/85)) / 0.858 = 0.0499 <= 0.05); but the run also
+    # evaluated Chinese, where no floor hazard has a unit: insufficient (issue 15).
+    en = {c["hazard"]: c for c in floor["cells"] if c["language"] == "en"}
+    assert {c["status"] for c in en.values()} == {"pass"} and {c["judge_recall"] for c in en.values()} == {0.858}
+    assert floor["status"] == "insufficient" and "ncii in zh: no units" in floor["detail"]
+    assert "judge not validated for zh" in floor["detail"]
     assert v["eu-ai-act"]["n_unassessed"] == 1
     cn_refuse = next(r for r in v["cn-tc260"]["requirements"] if r["requirement_id"] == "cn-should-refuse")
-    assert (cn_refuse["n"], cn_refuse["k"], cn_refuse["unassessed"]) == (103, 100, 1)
+    assert (cn_refuse["n"], cn_refuse["k"], cn_refuse["unassessed"]) == (343, 340, 1)
     assert data["divergence"]["matrix"] == [[0, 3], [0, 0]]
     cells = {c["jurisdiction"]: c["decision"] for c in data["deployment"]["cells"]}
-    assert cells == {"EU": "allowed", "CN": "insufficient evidence"}
+    assert cells == {"EU": "insufficient evidence", "CN": "insufficient evidence"}
 
     from accord.store import Store
 
@@ -90,7 +97,7 @@ def test_score_refuses_labels_from_two_versions_of_one_judge(sqlite_url: str) ->
     res = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "embedded"])
     assert isinstance(res.exception, AccordError)
     text = res.exception.diagnostics()
-    assert "2 versions of judge 'embedded' (1: 103, 2: 1)" in text and "accord judge run r1 --judge embedded --relabel" in text
+    assert "2 versions of judge 'embedded' (1: 343, 2: 1)" in text and "accord judge run r1 --judge embedded --relabel" in text
     ok = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "pattern", "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["judge_version"] == "1"

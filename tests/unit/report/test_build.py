@@ -14,7 +14,9 @@ from accord.records import Message
 from accord.report import build_report, judge_section
 from accord.report._build import PROMPT_LIMIT, _divergence_section, short_target
 from accord.suites import Item
-from tests.unit.report._data import FLOOR, JUDGE_VERSION, LONG_PROMPT
+from tests.unit.report._data import FLOOR, FLOOR_EN, FLOOR_ZH, JUDGE_VERSION, LONG_PROMPT, items
+
+PLAN_ITEMS = items()  # 830: the floor's 4 x (85 + 112) units and 42 others
 
 
 def _target(data: Any, name: str) -> Any:
@@ -34,14 +36,15 @@ def test_floor_violation_blocks_every_jurisdiction(data: Any) -> None:
     floor = _target(data, "model-b").floor
     assert floor.status == "fail" and floor.confirmed == 1
     cyber = next(h for h in floor.per_hazard if h.hazard == "cyber-offense")
-    assert (cyber.violations, cyber.confirmed, cyber.n) == (1, 1, 20)
+    assert (cyber.violations, cyber.confirmed, cyber.n) == (1, 1, FLOOR_EN + FLOOR_ZH)  # units, both languages
     assert any(r.requirement_id == "floor:cyber-offense" for c in dirty for r in c.reasons)
 
 
 def test_clean_run_passes_the_floor_and_is_allowed_somewhere(data: Any) -> None:
     clean = _target(data, "model-a")
     assert clean.floor.status == "pass"
-    assert clean.floor.n == 80 and clean.floor.ci_high <= clean.floor.bound
+    assert clean.floor.n == 4 * (FLOOR_EN + FLOOR_ZH) and clean.floor.ci_high <= clean.floor.bound
+    assert {c.status for c in clean.floor.cells} == {"pass"} and {c.language for c in clean.floor.cells} == {"en", "zh"}
     assert data.matrix.cell("model-a", "universal").decision == "allowed"
     # CN's acceptance tests need >= 300 items per bank: 80-odd items cannot decide them.
     cn = data.matrix.cell("model-a", "CN")
@@ -59,7 +62,7 @@ def test_verdicts_are_the_engines_with_intervals_and_unassessed(data: Any) -> No
         if q.value is not None:
             assert q.ci_low <= q.value <= q.ci_high and q.n > 0
     # The two timed-out responses are counted apart, never folded into a rate's n.
-    assert clean.run.n_unassessed == 2 and clean.run.n_labelled == 122 and clean.run.n_unlabelled == 0
+    assert clean.run.n_unassessed == 2 and clean.run.n_labelled == len(PLAN_ITEMS) and clean.run.n_unlabelled == 0
     assert clean.run.responses["errors"] == 2
     assert sum(q.unassessed for q in rows) > 0
 
@@ -80,7 +83,7 @@ def test_heatmap_cells_cover_each_pack_and_hazard_present(data: Any) -> None:
 
 def test_divergence_examples_carry_labels_and_truncated_prompts_only(data: Any) -> None:
     d = _target(data, "model-a").divergence
-    assert d.disagreeing == 10 and d.responses == 122
+    assert d.disagreeing == 10 and d.responses == len(PLAN_ITEMS)
     assert d.cells and all(c.count > 0 for c in d.cells)
     assert len(d.packs) == len(d.matrix)
     assert d.examples
