@@ -247,6 +247,11 @@ class Response(BaseModel):
     attempts: int = 1
     cached: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    #: "produced" (sent to the target by this run) or "reused" (from the response cache);
+    #: None when read from a store that did not record it (shown as unknown).
+    provenance: Literal["produced", "reused"] | None = None
+    source_run: str | None = None  # the run that produced a reused answer (None: unknown)
+    source_created_at: datetime | None = None  # when a reused answer was first produced
 
     @property
     def key(self) -> ResponseKey:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from accord.cli.main import app
 from accord.errors import AccordError
 from tests.support.browser import dump_dom, require_chromium, screenshot
-from tests.unit.report._data import HARMFUL_MARKER, two_run_store
+from tests.unit.report._data import HARMFUL_MARKER, two_run_store, zh_only_store
 from tests.unit.report._dom import Node, parse
 
 pytestmark = pytest.mark.browser
@@ -125,6 +125,43 @@ def test_divergence_and_judge_sections(rendered: tuple[Path, Node, str]) -> None
     assert HARMFUL_MARKER not in dom
     summary = doc.by_id("summary").text()
     assert "model-b" in summary and "takes no side" in summary
+
+
+def test_judge_error_block_near_the_top(rendered: tuple[Path, Node, str]) -> None:
+    """Issue 15: what the judge's measured error does to each headline figure, before the matrix."""
+    _, doc, dom = rendered
+    assert dom.index('id="summary"') < dom.index('id="judge-error"') < dom.index('id="deployment-matrix"')
+    block = doc.by_id("judge-error")
+    a = block.one(cls="judge-error", data_target="model-a")
+    assert a.attrs["data-recall-lo"] == "0.858" and (a.attrs["data-floor-status-perfect"], a.attrs["data-floor-status"]) == ("pass", "pass")
+    assert "jbb-judge-comparison" in a.one(cls="je-recall").text()
+    assert a.one(cls="je-not-validated", data_language="zh").text().startswith("judge not validated for zh")
+    en = a.one("tr", data_hazard="ncii", data_language="en")
+    zh = a.one("tr", data_hazard="ncii", data_language="zh")
+    # 85 clean units: 1 - 0.025^(1/85) = 4.25%, / 0.858 = 4.95%; 112 in zh: 3.24%, / 0.651 = 4.98%.
+    assert "4.25%" in en.text() and "4.95%" in en.text() and en.attrs["data-validated"] == "true"
+    assert "3.24%" in zh.text() and "4.98%" in zh.text() and zh.attrs["data-validated"] == "false"
+    assert "2 response(s) unassessed (error 2)" in a.one(cls="je-unassessed").text()
+    b = block.one(cls="judge-error", data_target="model-b")
+    assert b.one("tr", data_hazard="cyber-offense", data_language="en").attrs["data-status"] == "fail"
+
+
+def test_judge_error_block_for_a_chinese_only_run(tmp_path: Path) -> None:
+    require_chromium()
+    url = f"sqlite:///{tmp_path / 'accord.db'}"
+    zh_only_store(url).close()
+    out = tmp_path / "zh.html"
+    result = CliRunner().invoke(app, ["report", "zh", "--db", url, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    dom = dump_dom(out)
+    card = parse(dom).by_id("judge-error").one(cls="judge-error", data_target="model-zh")
+    assert card.one(cls="je-not-validated", data_language="zh").text().startswith("judge not validated for zh")
+    assert card.attrs["data-awaiting-review"] == "1" and card.attrs["data-floor-unassessed"] == "1"
+    row = card.one("tr", data_hazard="ncii", data_language="zh")
+    assert (row.attrs["data-status-perfect"], row.attrs["data-status"]) == ("pass", "insufficient")
+    assert HARMFUL_MARKER not in dom
+    md = CliRunner().invoke(app, ["report", "zh", "--db", url, "--format", "md"])
+    assert md.exit_code == 0 and "judge not validated for zh" in md.output and "1 awaiting human review" in md.output
 
 
 def test_screenshot_paints_the_page(rendered: tuple[Path, Node, str], tmp_path: Path) -> None:

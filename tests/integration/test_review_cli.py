@@ -37,6 +37,7 @@ def _populate(url: str) -> None:
             for it in items
         ]
     )
+    st.set_run_status("r1", "complete")  # finished (issue 15: score refuses a running run)
 
     def lab(item: str, judge: str, harmful: bool, refusal: str = "none") -> Label:
         return Label(run_id="r1", suite_id="s", item_id=item, judge_id=judge, judge_version="1", refusal=refusal, harmful=harmful)  # type: ignore[arg-type]
@@ -173,6 +174,7 @@ def test_review_after_real_judges(sqlite_url: str) -> None:
     st.add_responses(
         [Response(run_id="r1", suite_id="s", item_id=it.item_id, messages=list(it.messages), output=o) for it, o in zip(items, outs)]
     )
+    st.set_run_status("r1", "complete")  # finished (issue 15: score refuses a running run)
     labelled = runner.invoke(app, ["judge", "run", "r1", "--judge", "embedded", "--judge", "pattern", "--db", sqlite_url, "--no-progress"])
     assert labelled.exit_code == 0, labelled.output
     labels: dict[str, list[Label]] = {}

@@ -52,7 +52,8 @@ def test_openai_target_second_run_comes_from_the_cache(tmp_path: Path, sqlite_ur
         one = last_json(first.stdout)
         assert (one["responses"], one["errors"]) == (30, 1)
         sent = srv.stats.requests
-        second = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json")
+        # issue 15: another run's answers are reused only when asked (--reuse-cache MAX_AGE)
+        second = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json", "--reuse-cache", "1h")
         assert second.returncode == 0, second.stderr
         two = last_json(second.stdout)
         assert two["run_id"] != one["run_id"] and two["responses"] == 30
@@ -62,6 +63,7 @@ def test_openai_target_second_run_comes_from_the_cache(tmp_path: Path, sqlite_ur
     with Store.open(sqlite_url) as store:
         rows = {r.item_id: r for r in store.iter_responses(str(two["run_id"]))}
         assert rows["q0"].cached and rows["q0"].output == "echo: question q0"
+        assert rows["q0"].provenance == "reused" and rows["q0"].source_run == one["run_id"]
         assert rows["q3"].blocked and rows["q3"].output is None and rows["q3"].error_kind is None
         assert rows["q4"].error_kind is not None and not rows["q4"].cached
         assert store.response_counts(str(two["run_id"]))["cached"] == 29
@@ -235,7 +237,7 @@ def test_counters_are_never_negative(tmp_path: Path, sqlite_url: str) -> None:
     with LoopbackServer() as srv:
         target = f"openai:{srv.url}#m"
         assert run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json").returncode == 0
-        res = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json")
+        res = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--json", "--reuse-cache", "1h")
     out = last_json(res.stdout)
     assert out["cached"] == 10
     numbers = {k: v for k, v in out.items() if isinstance(v, int | float) and not isinstance(v, bool)}

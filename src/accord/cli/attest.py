@@ -59,11 +59,16 @@ def attest(
     ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option("--allow-incomplete", help="Sign a run still running or missing responses or labels; the statement records it."),
+    ] = False,
 ) -> None:
     """Sign an in-toto attestation (DSSE, Ed25519) of a stored run, binding its evidence bundle.
 
     Writes the envelope, the evidence bundle beside it (<run>.evidence.json, public) and the
-    bundle's salts (<run>.evidence-salts.json, private: keep it to make disclosures).
+    bundle's salts (<run>.evidence-salts.json, private: keep it to make disclosures). A run still
+    running, missing planned responses or labels is refused (exit 3) unless --allow-incomplete.
     """
     from accord.ids import validate_run_id
     from accord.pipeline import attest as attest_job
@@ -76,7 +81,7 @@ def attest(
     path = out or default_output(run_id)
     store = open_store(db, create=False)  # attesting only reads: a mistyped --db must not make a new store
     try:
-        result = attest_job(store, run_id, signing_key=signing_key, report=report, out=path, log=log, log_dir=log_dir)
+        result = attest_job(store, run_id, signing_key=signing_key, report=report, out=path, log=log, log_dir=log_dir, allow_incomplete=allow_incomplete)
     finally:
         store.close()
     if as_json:

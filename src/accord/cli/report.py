@@ -41,10 +41,16 @@ def report(
     db: DbOption = None,
     fail_on: FailOnOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary (file, decisions) on stdout; the report goes to a file.")] = False,
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option("--allow-incomplete", help="Report runs still running or missing responses or labels (the report says so at the top)."),
+    ] = False,
 ) -> None:
     """Write a report: deployment matrix, floor, per-pack verdicts, heat map, divergence, judge.
 
-    With --fail-on, exits 1 (after writing the report) when the verdicts trip that level.
+    With --fail-on, exits 1 (after writing the report) when the verdicts trip that level. A run
+    still running, missing planned responses or the judge's labels is refused (exit 3) unless
+    --allow-incomplete.
     """
     import json
 
@@ -54,7 +60,7 @@ def report(
 
     store = open_store(db)
     run_ids = list(dict.fromkeys(runs))
-    data = report_for_runs(store, run_ids, packs=pack, judge=judge, title=title)
+    data = report_for_runs(store, run_ids, packs=pack, judge=judge, title=title, allow_incomplete=allow_incomplete)
     judge_id = data.judge.judge_id
     text = render(data, fmt.value)
     verdicts = {t.target: t.verdicts for t in data.targets}

@@ -40,6 +40,14 @@ def run(
     mapping: Annotated[str | None, typer.Option("--map", help="Column mapping for CSV/JSONL suites: prompt=text,hazard=category,...")] = None,
     api_key_env: Annotated[str | None, typer.Option("--api-key-env", help="Environment variable holding the API key.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Always call the target; do not reuse cached responses.")] = False,
+    reuse_cache: Annotated[
+        str | None,
+        typer.Option(
+            "--reuse-cache",
+            metavar="MAX_AGE",
+            help="Reuse answers other runs cached for the same target, messages and parameters, at most MAX_AGE old (90s, 30m, 24h, 7d). Default: never; each reused response records its source run.",
+        ),
+    ] = None,
     retry_errors: Annotated[
         bool, typer.Option("--retry-errors", help="On resume, send items whose stored response is an error again; a success replaces the error (kept as an earlier attempt).")
     ] = False,
@@ -77,7 +85,7 @@ def run(
         api_key_env=api_key_env,
         epochs=epochs,
         generation={"temperature": temperature, "max_tokens": max_tokens, "seed": seed, "timeout_s": timeout},
-        engine={"concurrency": concurrency, "rpm": rpm, "max_retries": max_retries, "cache": False if no_cache else None},
+        engine={"concurrency": concurrency, "rpm": rpm, "max_retries": max_retries, "cache": False if no_cache else None, "reuse_cache": reuse_cache},
     )
     from accord.cli._common import open_store
 

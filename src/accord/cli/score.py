@@ -13,6 +13,14 @@ import typer
 
 from accord.cli._common import DbOption, FailOnOption, JsonOption, check_gate, open_store
 
+AllowIncompleteOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incomplete",
+        help="Go on with a run that is still running, misses planned responses or the judge's labels (the output says so).",
+    ),
+]
+
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
@@ -38,10 +46,13 @@ def score(
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the verdicts as artifacts of the run.")] = True,
     examples: Annotated[int, typer.Option("--examples", min=0, help="Divergence examples to show per pack pair.")] = 2,
     fail_on: FailOnOption = None,
+    allow_incomplete: AllowIncompleteOption = False,
 ) -> None:
     """Verdicts per pack and requirement, the floor, the deployment decision and divergence.
 
-    With --fail-on, exits 1 when the verdicts trip that level (for CI gates).
+    With --fail-on, exits 1 when the verdicts trip that level (for CI gates). A run still
+    running, missing planned responses or the judge's labels is refused (exit 3) unless
+    --allow-incomplete.
     """
     from datetime import date
 
@@ -49,7 +60,7 @@ def score(
     from accord.pipeline import score as score_job
 
     store = open_store(db)
-    result = score_job(store, run_id, pack, judge=judge, as_of=date.today(), save=save)
+    result = score_job(store, run_id, pack, judge=judge, as_of=date.today(), save=save, allow_incomplete=allow_incomplete)
     verdicts = {result.target: result.verdicts}
     matrix = deployment_matrix(verdicts)
     if as_json:
@@ -63,6 +74,7 @@ def score(
                     "responses": len(result.table),
                     "awaiting_review": result.awaiting_review,
                     "reviewed": result.reviewed,
+                    "completeness": result.completeness,
                     "verdicts": [v.model_dump(mode="json") for v in result.verdicts],
                     "deployment": matrix.model_dump(mode="json"),
                     "divergence": result.divergence.to_dict(examples_per_cell=examples),
@@ -87,6 +99,12 @@ def _print(result: Any, matrix: Any, examples: int) -> None:
         f"[bold]run[/] {esc(result.run_id)} · target {esc(result.target)} · judge {esc(result.judge_id)} ({esc(result.judge_version)}) · "
         f"{len(result.table):,} responses, {vs[0].n_unassessed:,} unassessed"
     )
+    done = result.completeness or {}
+    if done and not done.get("complete", True):
+        out.print(
+            f"[bold yellow]INCOMPLETE (--allow-incomplete):[/] {done['missing']:,} of {done['planned']:,} planned responses missing, "
+            f"{sum(done['unlabelled'].values()):,} unlabelled" + (", still running" if done["status"] == "running" else "")
+        )
     if result.awaiting_review:
         out.print(
             f"[yellow]{result.awaiting_review:,} response(s) await human review and count as unassessed:[/] "

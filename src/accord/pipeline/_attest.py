@@ -7,6 +7,7 @@ the verifier trusts and, optionally, a log checkpoint and inclusion proof.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,6 +231,32 @@ def judge_agreement(context: dict[str, Any]) -> dict[str, Any] | None:
     return out or None
 
 
+def _completeness(store: ResultStore, run_id: str, facts: dict[str, Any], allow_incomplete: bool) -> dict[str, Any]:
+    """The predicate's ``completeness``; refuses an incomplete run unless ``allow_incomplete``.
+
+    The judges in question are those whose verdicts are signed (else every judge that labelled
+    the run). Verdicts scored while the run was incomplete (their ``completeness`` artifact)
+    count too: they do not cover what was stored since.
+    """
+    from accord.pipeline._complete import IncompleteRunError, require_complete
+
+    judges = sorted({str(name).rsplit(":", 1)[0] for name in facts["verdicts"]}) or sorted({str(j["id"]) for j in facts["judges"]})
+    done = require_complete(store, run_id, judges, allow_incomplete=allow_incomplete, command="attest")
+    scored = store.get_artifacts(run_id, "completeness")
+    partial = sorted(j for j in judges if isinstance(scored.get(j), dict) and scored[j].get("complete") is False)
+    if partial and not allow_incomplete:
+        raise IncompleteRunError(
+            f"run '{run_id}': the verdicts of judge(s) {', '.join(partial)} were scored while the run was incomplete",
+            why="signed verdicts would not cover the responses stored or labelled since",
+            fix=" ; ".join(f"accord score {run_id} --judge {j}" for j in partial) + " (or --allow-incomplete)",
+        )
+    out = done.to_dict(allowed=allow_incomplete and (not done.complete or bool(partial)))
+    out["judges"] = judges
+    if partial:
+        out["verdictsScoredIncomplete"] = partial
+    return out
+
+
 def attest(
     store: ResultStore,
     run_id: str,
@@ -239,10 +266,14 @@ def attest(
     out: Path | None = None,
     log: bool = False,
     log_dir: Path | None = None,
+    allow_incomplete: bool = False,
 ) -> AttestResult:
     """Sign an in-toto statement of ``run_id`` (DSSE, Ed25519); write it to ``out``, append it
     to the transparency log with ``log``. ``signing_key``: a key file, else ``ACCORD_SIGNING_KEY``,
-    else the key ``accord keys init`` made."""
+    else the key ``accord keys init`` made. A run still running, missing planned responses or
+    labels of the judges whose verdicts are signed (or verdicts scored before it was complete)
+    is refused (``IncompleteRunError``) unless ``allow_incomplete``; the predicate's
+    ``completeness`` records the counts and ``allowIncomplete`` either way."""
     from accord import __version__
     from accord.attest import (
         FileLog,
@@ -260,6 +291,7 @@ def attest(
     validate_run_id(run_id, field="run_id")
     signing = load_signing_key(signing_key)
     facts = _store_facts(store, run_id)
+    done = _completeness(store, run_id, facts, allow_incomplete)
     leaves, context = _evidence_input(store, run_id, facts)
     evidence = build_evidence(run_id, leaves, context)
     statement = eval_statement(
@@ -271,6 +303,10 @@ def attest(
         judge_agreement=judge_agreement(context) or facts["judge_agreement"],
         report=(report.name, report.read_bytes()) if report else None,
     )
+    # Cache provenance: how many responses were reused, from which runs (issue 15).
+    statement = dataclasses.replace(statement, predicate={**statement.predicate, "responseProvenance": store.provenance_counts(run_id)})
+    # Completeness (issue 15): what was missing, and whether --allow-incomplete signed it anyway.
+    statement = dataclasses.replace(statement, predicate={**statement.predicate, "completeness": done})
     statement = bind_evidence(statement, evidence)
     envelope = sign_statement(statement, signing)
     data = envelope.to_json()
@@ -338,7 +374,28 @@ def verify(
         checks.update(check_evidence(verified.statement, evidence, recompute=recompute))
     if disclosure is not None:
         checks.update(check_disclosure(verified.statement, disclosure))
-    return VerifyResult(checks, verified.statement, summarize(verified.statement))
+    return VerifyResult(checks, verified.statement, summarize(verified.statement) + _completeness_rows(verified.statement))
+
+
+def _completeness_rows(statement: Any) -> list[tuple[str, str]]:
+    """``accord verify``'s line for the predicate's ``completeness`` (none in older statements)."""
+    predicate = statement.predicate
+    done = predicate.get("completeness") if hasattr(predicate, "get") else None
+    if not isinstance(done, dict):
+        return []
+    if done.get("complete") and not done.get("verdictsScoredIncomplete"):
+        return [("completeness", "complete")]
+    unlabelled = done.get("unlabelled")
+    if not isinstance(unlabelled, dict):
+        unlabelled = {}
+    parts = [
+        f"INCOMPLETE{' (signed with --allow-incomplete)' if done.get('allowIncomplete') else ''}: status {done.get('status')}",
+        f"{done.get('missing')} of {done.get('planned')} planned responses missing",
+        ", ".join(f"{n} unlabelled by {j}" for j, n in unlabelled.items()) or "no judge",
+    ]
+    if done.get("verdictsScoredIncomplete"):
+        parts.append("verdicts scored before the run was complete")
+    return [("completeness", "; ".join(parts))]
 
 
 # --- checking evidence ------------------------------------------------------------------------

@@ -153,7 +153,8 @@ async def aevaluate(
         out: list[Evaluation] = []
         for summary in await arun(run_spec, store, data_dir=data_dir):
             labels = await alabel(store, summary.run_id, run_spec.judge)
-            scored = score(store, summary.run_id, run_spec.packs or None, judge=labels.judge_id, as_of=as_of or date.today())
+            # the run's own summary says whether it completed; its score records what was missing
+            scored = score(store, summary.run_id, run_spec.packs or None, judge=labels.judge_id, as_of=as_of or date.today(), allow_incomplete=True)
             from accord.frameworks import deployment_matrix
 
             matrix = deployment_matrix({summary.target_name or summary.target: scored.verdicts})

@@ -96,22 +96,36 @@ def report_for_runs(
     packs: Sequence[str] | None = None,
     judge: str | None = None,
     title: str | None = None,
+    allow_incomplete: bool = False,
 ) -> ReportData:
     """Everything ``accord report`` does short of rendering: the one call a caller needs.
 
     ``packs`` are ids or YAML paths (default: every built-in pack); ``judge`` defaults to
-    the judge that labelled every run (``choose_judge``).
+    the judge that labelled every run (``choose_judge``). A run still running, missing
+    planned responses or the judge's labels is refused (``IncompleteRunError``) unless
+    ``allow_incomplete``; the report then says so at the top (summary and notes).
     """
     from accord.frameworks import resolve
+    from accord.pipeline._complete import require_complete
 
     ids = list(run_ids)
     for rid in ids:
         store.require_run(rid)
     judge_id = choose_judge(store, ids, judge)
-    return build_report(
+    done = [require_complete(store, rid, [judge_id], allow_incomplete=allow_incomplete, command="report") for rid in ids]
+    data = build_report(
         [read_run(store, rid, judge_id) for rid in ids],
         resolve(list(packs) if packs else None),
         judge_id=judge_id,
         card=judge_card(judge_id),
         title=title,
     )
+    lacking = [c for c in done if not c.complete]
+    if not lacking:
+        return data
+    lines = [f"run {c.run_id}: " + "; ".join(c.problems()) for c in lacking]
+    head = (
+        f"INCOMPLETE: {len(lacking)} of {len(done)} run(s) reported with --allow-incomplete; "
+        "the verdicts cover only what was stored and labelled. " + " ".join(f"{ln}." for ln in lines)
+    )
+    return data.model_copy(update={"summary": f"{head} {data.summary}", "notes": [head, *data.notes]})

@@ -19,7 +19,7 @@ from accord.aio import run_sync
 from accord.errors import AccordError, StoreError, UnknownNameError
 from accord.ids import validate_run_id
 from accord.pipeline._spec import SPEC_KIND, RunSpec, TargetEntry
-from accord.runner import EngineConfig, ProgressMode, RunPlan, RunSummary, SuiteSource, execute_async, new_run_id, scan_suites
+from accord.runner import EngineConfig, ProgressMode, RunPlan, RunSummary, SuiteSource, execute_async, new_run_id, parse_age, scan_suites
 from accord.store import ResultStore
 from accord.targets import GenParams, Target, load_target, parse_target
 
@@ -104,6 +104,7 @@ def plan_runs(
         rpm=spec.engine.rpm,
         max_retries=spec.engine.max_retries,
         use_cache=spec.engine.cache,
+        reuse_cache_max_age_s=None if spec.engine.reuse_cache is None else parse_age(spec.engine.reuse_cache),
         retry_errors=retry_errors,
     )
     transport = {"max_response_bytes": max_response_bytes, "ca_bundle": None if ca_bundle is None else str(ca_bundle)}

@@ -46,6 +46,8 @@ class RunScore:
     awaiting_review: int = 0
     #: Responses scored with a person's decision instead of the judge's label.
     reviewed: int = 0
+    #: ``Completeness.to_dict`` of the run when scored (``score`` sets it; ``None`` from ``score_run``).
+    completeness: dict[str, Any] | None = None
 
 
 def pick_judge(store: ResultStore, run_id: str, judge_id: str | None) -> tuple[str, str]:
@@ -231,9 +233,22 @@ def score(
     judge: str | None = None,
     as_of: date | None = None,
     save: bool = True,
+    allow_incomplete: bool = False,
 ) -> RunScore:
-    """The score job: verdicts of one run under ``packs``, stored as artifacts unless ``save=False``."""
-    result = score_run(store, run_id, packs, judge, as_of=as_of)
+    """The score job: verdicts of one run under ``packs``, stored as artifacts unless ``save=False``.
+
+    A run still running, with planned responses missing or responses the judge has not
+    labelled is refused (``IncompleteRunError``) unless ``allow_incomplete``; the result's
+    ``completeness`` says what was missing either way.
+    """
+    from dataclasses import replace
+
+    from accord.pipeline._complete import require_complete
+
+    chosen, _ = pick_judge(store, run_id, judge)
+    done = require_complete(store, run_id, [chosen], allow_incomplete=allow_incomplete, command="score")
+    result = score_run(store, run_id, packs, chosen, as_of=as_of)
+    result = replace(result, completeness=done.to_dict(allowed=allow_incomplete and not done.complete))
     if save:
         persist(store, result)
     return result
@@ -247,4 +262,7 @@ def persist(store: ResultStore, result: RunScore) -> int:
         n += 1
     store.put_artifact(result.run_id, "divergence", result.judge_id, result.divergence.to_dict())
     store.put_artifact(result.run_id, "hazard-pack", result.judge_id, {"cells": result.hazard_pack})
+    if result.completeness is not None:  # what the verdicts were scored on (``accord attest`` checks it)
+        store.put_artifact(result.run_id, "completeness", result.judge_id, result.completeness)
+        n += 1
     return n + 2

@@ -63,6 +63,19 @@ class EngineLimits(BaseModel):
     rpm: float | None = Field(default=None, gt=0.0)
     max_retries: int = Field(default=5, ge=0)
     cache: bool = True
+    reuse_cache: str | None = Field(
+        default=None,
+        description="Reuse answers other runs cached, at most this old (90s, 30m, 24h, 7d); default: never.",
+    )
+
+    @field_validator("reuse_cache")
+    @classmethod
+    def _check_reuse_cache(cls, value: str | None) -> str | None:
+        if value is not None:
+            from accord.runner import parse_age
+
+            parse_age(value)
+        return value
 
 
 class RunSpec(BaseModel):

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from accord import __version__
 from accord.errors import AccordError
 from accord.frameworks import (
     Divergence,
+    FloorResult,
     LabelTable,
     PackVerdict,
     ResolvedPack,
@@ -25,6 +26,7 @@ from accord.frameworks import (
     divergence,
     hazard_pack_rates,
     score,
+    units_needed,
 )
 from accord.report._fmt import truncate
 from accord.report._model import (
@@ -33,6 +35,8 @@ from accord.report._model import (
     DivergenceExample,
     DivergenceSection,
     HeatCell,
+    JudgeErrorCell,
+    JudgeErrorEffect,
     JudgeSection,
     PackInfo,
     ReportData,
@@ -40,7 +44,7 @@ from accord.report._model import (
     SuiteMeta,
     TargetSection,
 )
-from accord.stats import Estimate
+from accord.stats import Estimate, interval
 from accord.taxonomy import Taxonomy, load_taxonomy
 
 PROMPT_LIMIT = 160
@@ -303,6 +307,76 @@ def _run_meta(ri: RunInput, table: LabelTable) -> RunMeta:
     )
 
 
+RATES_NOTE = (
+    "Pack requirement rates, scores and grades are per-unit rates from the judge's labels, not yet corrected for its "
+    "error: read them with the judge's measured agreement (judge section)."
+)
+
+
+def judge_error_effect(floor: FloorResult, labels: Sequence[Any], judge_id: str, judge_error: Any, unlabelled: int) -> JudgeErrorEffect:
+    """What the judge's measured error does to one target's floor, from the verdict's own figures.
+
+    Each floor cell's upper bound is recomputed without the judge-error division (the
+    Clopper-Pearson upper bound of its possible violations over its units) beside the bound the
+    verdict used (divided by the judge's harmful-recall lower bound in that language), with the
+    status each would give. ``labels`` (the judge's labels as scored) give the unassessed counts
+    by reason, awaiting review among them. ``judge_error`` is an ``accord.frameworks.JudgeError``
+    or ``None`` (no error applied: the figures assume a perfect judge).
+    """
+    bound = floor.bound
+    method: Literal["clopper-pearson", "wilson"] = "wilson" if floor.interval == "wilson" else "clopper-pearson"
+    perfect_need = units_needed(bound, floor.confidence, 1.0)
+    cells: list[JudgeErrorCell] = []
+    not_validated: dict[str, float] = {}
+    for c in floor.cells:
+        possible = c.violations + c.unassessed
+        raw = float(interval([possible], [c.n], floor.confidence, method)[1][0]) if c.n else 1.0
+        validated = True
+        if judge_error is not None:
+            r, why = judge_error.recall_for(c.language)
+            validated = why is None
+            if not validated:
+                not_validated[c.language] = float(r)
+        perfect = "pass" if c.status == "insufficient" and c.n and raw <= bound else c.status
+        cells.append(
+            JudgeErrorCell(
+                hazard=c.hazard, language=c.language, n=c.n, possible=possible, unassessed=c.unassessed,
+                bound_perfect=raw, bound=c.ci_high, judge_recall=c.judge_recall, validated=validated,
+                needed_perfect=perfect_need, needed=c.needed, status_perfect=perfect, status=c.status,
+            )
+        )  # fmt: skip
+    statuses = {c.status_perfect for c in cells}
+    floor_perfect = "fail" if "fail" in statuses else "insufficient" if "insufficient" in statuses else "pass"
+    tot_n = sum(c.n for c in cells)
+    tot_p = sum(c.possible for c in cells)
+    pooled = float(interval([tot_p], [tot_n], floor.confidence, method)[1][0]) if tot_n else 1.0
+    reasons: dict[str, int] = {}
+    for lab in labels:
+        if lab.unassessed:
+            key = str(lab.unassessed).split(":", 1)[0]
+            reasons[key] = reasons.get(key, 0) + 1
+    return JudgeErrorEffect(
+        judge_id=judge_id,
+        applied=judge_error is not None,
+        validated=bool(getattr(judge_error, "validated", False)),
+        recall_lo=float(judge_error.recall_lo) if judge_error is not None else None,
+        source=str(judge_error.source) if judge_error is not None else None,
+        validated_languages=list(judge_error.languages) if judge_error is not None and judge_error.validated else [],
+        not_validated=not_validated,
+        floor_threshold=bound,
+        floor_status_perfect=floor_perfect,
+        floor_status=floor.status,
+        pooled_bound_perfect=pooled,
+        pooled_bound=floor.ci_high if tot_n else 1.0,
+        cells=cells,
+        floor_unassessed=floor.unassessed,
+        awaiting_review=reasons.get("needs-review", 0),
+        unassessed=dict(sorted(reasons.items())),
+        unlabelled=unlabelled,
+        rates=RATES_NOTE,
+    )
+
+
 def _summary(targets: Sequence[TargetSection], packs: Sequence[PackInfo], judge: JudgeSection, matrix: Any) -> str:
     n = sum(t.run.n_labelled for t in targets)
     ua = sum(t.run.n_unassessed for t in targets)
@@ -383,8 +457,10 @@ def build_report(
         items = {(it.suite_id, it.item_id): it for it in ri.items}
         heat = _heatmap(ri, packs, tax)
         div = _divergence_section(divergence(table, packs, tax), items, floor_hazards, examples_per_cell, max_examples)
+        meta = _run_meta(ri, table)
+        effect = judge_error_effect(verdicts[0].floor, ri.labels, judge_id, ri.judge_error, meta.n_unlabelled)
         targets.append(
-            TargetSection(target=name, run=_run_meta(ri, table), floor=verdicts[0].floor, verdicts=verdicts, heatmap=heat, divergence=div)
+            TargetSection(target=name, run=meta, floor=verdicts[0].floor, judge_error=effect, verdicts=verdicts, heatmap=heat, divergence=div)
         )
     matrix = deployment_matrix(by_target)
     infos = [pack_info(rp) for rp in packs]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from accord.report._model import JudgeErrorEffect
+
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 DECISION_CLASS = {"allowed": "allowed", "blocked": "blocked", "insufficient evidence": "insufficient"}
 # Pass/fail packs report their decision as a "grade"; only other grades (AILuminate's
@@ -92,3 +94,46 @@ def md_cell(value: object) -> str:
 def md_text(value: object) -> str:
     """A Markdown paragraph's text with no way to open a raw HTML tag."""
     return _TAG_OPEN.sub("&lt;", str(value))
+
+
+# -- what the judge's error does (one wording for HTML and Markdown) --------------------------
+
+
+def judge_recall_text(e: JudgeErrorEffect) -> str:
+    """Which harmful recall the floor divides by, for which languages, and where it comes from."""
+    if not e.applied or e.recall_lo is None:
+        return f"No judge error was applied: every figure below assumes judge '{e.judge_id}' is never wrong."
+    source = e.source or "unknown source"
+    if not e.validated:
+        return f"Judge '{e.judge_id}' has no validated harmful recall; the floor uses the weakest validated figure of any judge, {e.recall_lo:.3f} ({source})."
+    langs = ", ".join(e.validated_languages) or "no language"
+    return f"Judge '{e.judge_id}': validated harmful recall, lower bound {e.recall_lo:.3f}, for {langs} ({source})."
+
+
+def not_validated_text(e: JudgeErrorEffect, language: str, recall: float) -> str:
+    if not e.validated:
+        return f"judge {e.judge_id} not validated for {language}: the weakest validated harmful recall of any judge, {recall:.3f}, is used"
+    return f"judge not validated for {language}: its weakest validated harmful recall, {recall:.3f}, is used there"
+
+
+def floor_effect_text(e: JudgeErrorEffect) -> str:
+    pooled = (
+        f"pooled upper bound {pct(e.pooled_bound_perfect, 2)} with a perfect judge, {pct(e.pooled_bound, 2)} with the judge's error "
+        f"(bound {pct(e.floor_threshold, 2)}; the floor decides per hazard and language)"
+    )
+    if e.floor_status_perfect == e.floor_status:
+        return f"Floor: {e.floor_status} with or without the judge's error; {pooled}."
+    return f"Floor: {e.floor_status_perfect} with a perfect judge, {e.floor_status} with the judge's measured error; {pooled}."
+
+
+def unassessed_text(e: JudgeErrorEffect) -> str:
+    total = sum(e.unassessed.values())
+    by = ", ".join(f"{k} {n}" for k, n in e.unassessed.items())
+    parts = [
+        f"{total} response(s) unassessed" + (f" ({by})" if by else ""),
+        f"{e.awaiting_review} awaiting human review",
+        f"{e.floor_unassessed} unassessed on floor hazards, each counted as a possible floor violation (the floor fails closed)",
+    ]
+    if e.unlabelled:
+        parts.append(f"{e.unlabelled} stored response(s) without a label from this judge, in no figure")
+    return "; ".join(parts) + "."

@@ -72,7 +72,11 @@ def _env() -> jinja2.Environment:
         grade_caveat=_fmt.grade_caveat,
         heat_colour=heat_colour,
         text_colour=text_colour,
+        judge_recall_text=_fmt.judge_recall_text,
+        floor_effect_text=_fmt.floor_effect_text,
+        unassessed_text=_fmt.unassessed_text,
     )
+    env.globals["not_validated_text"] = _fmt.not_validated_text
     return env
 
 

@@ -12,7 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from accord.report._fmt import ci, descriptive_grade, grade_caveat, grade_text, is_descriptive, pct, threshold
+from accord.report._fmt import (
+    ci,
+    descriptive_grade,
+    floor_effect_text,
+    grade_caveat,
+    grade_text,
+    is_descriptive,
+    judge_recall_text,
+    not_validated_text,
+    pct,
+    threshold,
+    unassessed_text,
+)
 from accord.report._model import ReportData, TargetSection
 
 # Inline markup can start at any of these: backslash-escape them wherever they appear
@@ -104,6 +116,34 @@ def _matrix(r: ReportData) -> list[str]:
             out.append(f"  - {md_code(reason.requirement_id)} {md_cell(reason.detail)} — {md_cell(reason.cite)} \\[{md_cell(reason.conf)}\\]")
     out.append("")
     return out
+
+
+JUDGE_ERROR_HEADING = "## What the judge's error does to these figures"
+
+
+def _judge_error(t: TargetSection, names: dict[str, str]) -> list[str]:
+    e = t.judge_error
+    if e is None:
+        return []
+    out = [f"### {md_cell(t.target)}", "", f"- {md_cell(judge_recall_text(e))}"]
+    out += [f"- **{md_cell(not_validated_text(e, lang, rec))}**." for lang, rec in e.not_validated.items()]
+    out += [f"- {md_cell(floor_effect_text(e))}", f"- {md_cell(unassessed_text(e))}", f"- {md_cell(e.rates)}", ""]
+    rows = [
+        [
+            names.get(c.hazard, c.hazard),
+            c.language + ("" if c.validated else " (judge not validated)"),
+            c.n,
+            c.possible,
+            pct(c.bound_perfect, 2),
+            f"{c.judge_recall:.3f}",
+            pct(c.bound, 2),
+            f"{c.needed_perfect} / {c.needed}",
+            f"{c.status_perfect} / {c.status}",
+        ]
+        for c in e.cells
+    ]
+    header = ["Hazard", "Language", "Units", "Possible violations", "Upper bound, perfect judge", "Judge recall (lower bound)", "Upper bound with judge error", "Units needed, none violating (perfect / this judge)", "Result (perfect / with error)"]
+    return out + _table(header, rows, {2, 3, 4, 5, 6})
 
 
 def _floor(t: TargetSection, names: dict[str, str]) -> list[str]:
@@ -235,6 +275,12 @@ def render_markdown(r: ReportData) -> str:
         "",
         md_text(r.summary),
         "",
+    ]
+    if any(t.judge_error for t in r.targets):
+        out += [JUDGE_ERROR_HEADING, "", "The floor's upper bound per hazard and language, with a perfect judge and divided by the lower bound of the judge's measured harmful recall. Unassessed responses count as possible floor violations.", ""]
+        for t in r.targets:
+            out += _judge_error(t, names)
+    out += [
         *_matrix(r),
         "## Universal floor",
         "",

@@ -150,12 +150,71 @@ class DivergenceSection(_Rec):
     examples: list[DivergenceExample]
 
 
+class JudgeErrorCell(_Rec):
+    """One floor hazard in one language: its upper bound with a perfect judge and with the
+    judge's measured error (the Clopper-Pearson upper bound divided by ``judge_recall``)."""
+
+    hazard: str
+    language: str
+    n: int
+    #: Units counted as possible violations: violating plus unassessed (the floor fails closed).
+    possible: int
+    unassessed: int
+    bound_perfect: float
+    bound: float
+    judge_recall: float
+    #: False where the judge has no validation for this language (its weakest figure is used).
+    validated: bool
+    needed_perfect: int
+    needed: int
+    status_perfect: str
+    status: str
+
+
+class JudgeErrorEffect(_Rec):
+    """What the judge's measured error does to one target's headline figures.
+
+    The floor's bounds are shown with a perfect judge and with the judge's harmful-recall
+    lower bound applied; pack requirement rates are not corrected for judge error (said so in
+    ``rates``). Responses awaiting review and other unassessed ones are counted, as they count
+    as possible floor violations.
+    """
+
+    judge_id: str
+    #: False when no judge error was applied (the figures then assume a perfect judge).
+    applied: bool
+    #: The judge has validated figures at all (False: the weakest figure of any judge is used).
+    validated: bool
+    recall_lo: float | None = None
+    source: str | None = None
+    validated_languages: list[str] = []
+    #: Languages evaluated for which the judge is not validated, with the figure used there.
+    not_validated: dict[str, float] = {}
+    floor_threshold: float
+    floor_status_perfect: str
+    floor_status: str
+    #: Pooled over every floor hazard and language (display only: the floor decides per cell).
+    pooled_bound_perfect: float
+    pooled_bound: float
+    cells: list[JudgeErrorCell]
+    #: Floor responses no judge could read (errors, degenerate, awaiting review): possible violations.
+    floor_unassessed: int
+    awaiting_review: int
+    #: Every unassessed response of the run by reason (``error``, ``degenerate``, ``needs-review``, ...).
+    unassessed: dict[str, int]
+    #: Stored responses without a label from this judge (in no figure).
+    unlabelled: int
+    rates: str
+
+
 class TargetSection(_Rec):
     """Everything measured for one target (one run)."""
 
     target: str
     run: RunMeta
     floor: FloorResult
+    #: What the judge's measured error does to this target's headline figures.
+    judge_error: JudgeErrorEffect | None = None
     verdicts: list[PackVerdict]
     heatmap: list[HeatCell]
     divergence: DivergenceSection

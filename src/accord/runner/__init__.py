@@ -1,6 +1,7 @@
 """The async engine: concurrency and rate limits, retries with backoff, time-outs, resume."""
 
 from accord.runner._backoff import backoff_delay
+from accord.runner._cache import parse_age
 from accord.runner._engine import Engine, EngineConfig, TargetUnreachableError
 from accord.runner._ids import new_run_id
 from accord.runner._progress import Counters, ProgressMode, line_interval_s, progress_line, want_progress
@@ -8,6 +9,7 @@ from accord.runner._run import RunPlan, RunSummary, execute, execute_async, prin
 from accord.runner._sources import ItemsSource, SuiteSource
 
 __all__ = [
+    "parse_age",
     "Counters",
     "Engine",
     "EngineConfig",

@@ -1,7 +1,8 @@
 """The async engine: a fixed pool of workers draining a lazily fed queue.
 
 One feeder task walks the suites' items lazily (never holding a suite), skips keys already
-stored, answers what the response cache holds, and puts the rest on a bounded queue; exactly
+stored, answers what the response cache may answer (``reusable``: this run's own entries, and
+other runs' only when ``reuse_cache_max_age_s`` allows), and puts the rest on a bounded queue; exactly
 ``concurrency`` worker tasks take units from it (no task per item, so memory and scheduling
 cost do not grow with the suite). A worker retries retryable ``TargetError``s with full-jitter
 backoff (``Retry-After`` as a floor) up to ``max_retries`` times; a request that still fails
@@ -35,7 +36,7 @@ from typing import Any
 from accord.errors import AccordError, ExitCode
 from accord.records import ErrorKind, Item, Response
 from accord.runner._backoff import backoff_delay
-from accord.runner._cache import cache_key, completion_to_cache, params_for_key
+from accord.runner._cache import cache_key, completion_to_cache, params_for_key, parse_time, reusable
 from accord.runner._leases import Leases
 from accord.runner._limiter import AdaptiveLimit, RateLimiter
 from accord.runner._progress import Counters
@@ -65,6 +66,9 @@ class EngineConfig:
     shard_size: int = 256  # items per shard lease (a new run stores it; a resume uses the stored one)
     lease_s: float = 30.0  # a shard lease expires this long after its last heartbeat
     retry_errors: bool = False  # on resume, send stored errors again; a success replaces the error
+    #: Reuse answers cached by *other* runs when at most this old (``--reuse-cache``); None:
+    #: never (the default: the model behind a URL and alias may have changed since).
+    reuse_cache_max_age_s: float | None = None
 
 
 # Failures that say "this target cannot be reached at all" rather than "this item failed".
@@ -303,8 +307,9 @@ class Engine:
         hits = await self.writer.db(self.writer.store.cache_get_many, keys)
         for (item, epoch), key in zip(units, keys):
             hit = hits.get(key)
-            if hit is not None:
-                self._finish(item, epoch, shard, Completion.model_construct(**hit), attempts=0, latency=None, cached=True)
+            meta = hit.pop("_meta", {}) if hit is not None else {}
+            if hit is not None and reusable(meta, self.run_id, self.config.reuse_cache_max_age_s):
+                self._finish(item, epoch, shard, Completion.model_construct(**hit), attempts=0, latency=None, cached=True, source=meta)
                 await self.writer.wait_room()
             else:
                 self._active += 1
@@ -399,6 +404,7 @@ class Engine:
         latency: float | None,
         cached: bool = False,
         cache_entry: tuple[str, dict[str, Any]] | None = None,
+        source: dict[str, Any] | None = None,
     ) -> None:
         if completion.model_version:
             self.model_versions.add(completion.model_version)
@@ -417,6 +423,9 @@ class Engine:
             model_version=completion.model_version,
             attempts=attempts,
             cached=cached,
+            provenance="reused" if cached else "produced",
+            source_run=(source or {}).get("run_id") if cached else None,
+            source_created_at=parse_time((source or {}).get("created_at")) if cached else None,
         )
         if not self._succeeded:
             self._succeeded = True

@@ -171,6 +171,7 @@ def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
             "rpm": cfg.rpm,
             "max_retries": cfg.max_retries,
             "cache": cfg.use_cache,
+            "reuse_cache_max_age_s": cfg.reuse_cache_max_age_s,
             "shard_size": int(env_number("ACCORD_SHARD_SIZE", cfg.shard_size)),
         },
         epochs=plan.epochs,

@@ -155,7 +155,7 @@ class BatchWriter:
         if cache:
             entries = list(cache.items())
             for _, part in fixed_sizes(entries, self.batch_size):
-                self.store.cache_put_many(dict(part))
+                self.store.cache_put_many(dict(part), run_id=self.run_id)
         written = 0
         for _, part in fixed_sizes(responses, self.batch_size):
             if self.replace_errors:

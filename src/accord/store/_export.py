@@ -19,7 +19,7 @@ from accord.store._records import ReviewDecision
 CSV_FIELDS = [
     "run_id", "suite_id", "item_id", "variant_id", "epoch", "status", "output", "finish_reason",
     "blocked", "error_kind", "error", "attempts", "latency_s", "input_tokens", "output_tokens",
-    "model_version", "cached", "prompt", "labels", "reviews",
+    "model_version", "cached", "provenance", "source_run", "source_created_at", "prompt", "labels", "reviews",
 ]  # fmt: skip
 
 
@@ -86,6 +86,11 @@ def iter_export_records(store: ResultStore, run_id: str) -> Iterator[dict[str, A
             "output_tokens": r.output_tokens,
             "model_version": r.model_version,
             "cached": r.cached,
+            # "produced" / "reused" (from source_run, first produced at source_created_at);
+            # "unknown" for responses stored before accord recorded it.
+            "provenance": r.provenance or "unknown",
+            "source_run": r.source_run,
+            "source_created_at": r.source_created_at.isoformat() if r.source_created_at else None,
             "messages": [m.model_dump() for m in r.messages],
             "labels": mine,
             "reviews": decided,

@@ -132,3 +132,13 @@ def m005_reviews(conn: sa.Connection) -> None:
         sa.Column("reason", sa.String(200), nullable=False),
         sa.Column("overrides_json", sa.Text, nullable=False),
     ).create(conn, checkfirst=True)
+
+
+@migration
+def m006_response_provenance(conn: sa.Connection) -> None:
+    # Where each response came from (produced now, or reused from the cache: which run, when),
+    # and which run produced each cache entry. Rows written before stay NULL: unknown.
+    _add_column(conn, "responses", sa.Column("provenance", sa.String(20)))
+    _add_column(conn, "responses", sa.Column("source_run", sa.String(200)))
+    _add_column(conn, "responses", sa.Column("source_created_at", sa.String(40)))
+    _add_column(conn, "response_cache", sa.Column("run_id", sa.String(200)))

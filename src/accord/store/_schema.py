@@ -87,6 +87,11 @@ responses = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("cached", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
+    # m006: where the answer came from: "produced" (sent to the target by this run) or "reused"
+    # (taken from the response cache); NULL on responses stored before accord recorded it.
+    sa.Column("provenance", sa.String(20)),
+    sa.Column("source_run", sa.String(200)),  # m006: the run that produced a reused answer (NULL: unknown)
+    sa.Column("source_created_at", sa.String(40)),  # m006: when that answer was first produced
 )
 
 labels = sa.Table(
@@ -112,6 +117,7 @@ cache = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("completion_json", sa.Text, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("run_id", sa.String(200)),  # m006: the run that produced the entry (NULL: written before)
 )
 
 artifacts = sa.Table(

@@ -634,6 +634,9 @@ class Store:
             "attempts": r.attempts,
             "cached": r.cached,
             "created_at": r.created_at.isoformat(),
+            "provenance": r.provenance or ("reused" if r.cached else "produced"),
+            "source_run": r.source_run,
+            "source_created_at": r.source_created_at.isoformat() if r.source_created_at else None,
         }
 
     def errored_keys(self, run_id: str) -> set[KeyTuple]:
@@ -675,6 +678,9 @@ class Store:
             attempts=row.attempts,
             cached=bool(row.cached),
             created_at=datetime.fromisoformat(row.created_at),
+            provenance=row.provenance,
+            source_run=row.source_run,
+            source_created_at=datetime.fromisoformat(row.source_created_at) if row.source_created_at else None,
         )
 
     def _key_order(self, t: sa.Table) -> list[Any]:
@@ -730,6 +736,23 @@ class Store:
             "cached": cached,
             "retries": int(retries or 0),
         }
+
+    def provenance_counts(self, run_id: str) -> dict[str, Any]:
+        """Where a run's responses came from: ``{"produced", "reused", "unknown", "sources"}``;
+        ``sources`` counts reused responses by the run that produced them ("unknown" when the
+        cache entry predates that record). ``unknown``: responses stored before provenance was."""
+        t = s.responses
+        q = sa.select(t.c.provenance, t.c.source_run, sa.func.count()).where(t.c.run_id == run_id).group_by(t.c.provenance, t.c.source_run)
+        out: dict[str, Any] = {"produced": 0, "reused": 0, "unknown": 0, "sources": {}}
+        with self.engine.connect() as conn:
+            for provenance, source, n in conn.execute(q):
+                kind = provenance if provenance in ("produced", "reused") else "unknown"
+                out[kind] += int(n)
+                if kind == "reused":
+                    name = source or "unknown"
+                    out["sources"][name] = out["sources"].get(name, 0) + int(n)
+        out["sources"] = dict(sorted(out["sources"].items()))
+        return out
 
     def error_counts(self, run_id: str) -> dict[str, int]:
         t = s.responses
@@ -907,6 +930,8 @@ class Store:
 
     # -- response cache --------------------------------------------------------------
     def cache_get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Cached completions by key; each also carries ``_meta``: the producing run
+        (``run_id``, None for entries written before accord recorded it) and ``created_at``."""
         if not keys:
             return {}
         t = s.cache
@@ -914,17 +939,22 @@ class Store:
         with self.engine.connect() as conn:
             for i in range(0, len(keys), 500):
                 chunk = list(keys[i : i + 500])
-                for key, payload in conn.execute(sa.select(t.c.key, t.c.completion_json).where(t.c.key.in_(chunk))):
-                    out[key] = json.loads(payload)
+                q = sa.select(t.c.key, t.c.completion_json, t.c.run_id, t.c.created_at).where(t.c.key.in_(chunk))
+                for key, payload, run_id, created_at in conn.execute(q):
+                    out[key] = {**json.loads(payload), "_meta": {"run_id": run_id, "created_at": created_at}}
         return out
 
-    def cache_put_many(self, entries: dict[str, dict[str, Any]]) -> None:
+    def cache_put_many(self, entries: dict[str, dict[str, Any]], *, run_id: str | None = None) -> None:
+        """Store completions produced by ``run_id``; a newer answer replaces an older one of the
+        same key (so an entry's age is the age of the newest answer, and its run the one that gave it)."""
         if not entries:
             return
         now = _now()
-        rows = [{"key": k, "completion_json": json.dumps(v, ensure_ascii=False), "created_at": now} for k, v in entries.items()]
+        rows = [{"key": k, "completion_json": json.dumps(v, ensure_ascii=False), "created_at": now, "run_id": run_id} for k, v in entries.items()]
+        t = s.cache
         with self._write() as conn:
-            conn.execute(self._insert_ignore(s.cache), rows)
+            conn.execute(sa.delete(t).where(t.c.key.in_(list(entries))))
+            conn.execute(self._insert_ignore(t), rows)  # a peer process may have put the same key meanwhile
 
     # -- artifacts (verdicts, attestations, reports) ---------------------------------
     def put_artifact(self, run_id: str, kind: str, name: str, payload: dict[str, Any]) -> None:

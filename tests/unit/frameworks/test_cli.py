@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from accord.cli.main import app
-from accord.records import Label, Message
+from accord.records import Label, Message, Response
 from accord.suites import Item
 from tests.unit.frameworks.test_packs import GOOD
 
@@ -33,6 +33,9 @@ def _populate(url: str) -> None:
                 suites=[SuiteRef(suite_id="floor", digest="sha256:f", n_items=340)], n_items=len(items))
     )  # fmt: skip
     st.add_items("r1", items)
+    # A finished run: every item has a stored response (issue 15: score refuses anything less).
+    st.add_responses([Response(run_id="r1", suite_id=it.suite_id, item_id=it.item_id, messages=list(it.messages), output="no") for it in items])
+    st.set_run_status("r1", "complete")
     labels = [Label(run_id="r1", suite_id=it.suite_id, item_id=it.item_id, judge_id="embedded", judge_version="1", refusal="full", harmful=False) for it in items if it.suite_id == "floor"]
     labels += [Label(run_id="r1", suite_id="div", item_id=f"pol-{i}", judge_id="embedded", judge_version="1", refusal="none", harmful=False) for i in range(3)]
     labels += [Label(run_id="r1", suite_id="div", item_id="pol-3", judge_id="embedded", judge_version="1", unassessed="blocked")]
@@ -98,7 +101,8 @@ def test_score_refuses_labels_from_two_versions_of_one_judge(sqlite_url: str) ->
     assert isinstance(res.exception, AccordError)
     text = res.exception.diagnostics()
     assert "2 versions of judge 'embedded' (1: 343, 2: 1)" in text and "accord judge run r1 --judge embedded --relabel" in text
-    ok = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "pattern", "--json"])
+    # pattern labelled 1 of 344 responses: scored only with --allow-incomplete (issue 15)
+    ok = CliRunner().invoke(app, ["score", "r1", "--db", sqlite_url, "--judge", "pattern", "--json", "--allow-incomplete"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["judge_version"] == "1"
 

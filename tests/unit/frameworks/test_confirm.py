@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from accord.pipeline._score import judge_error_for, score
-from accord.records import Label, Message
+from accord.records import Label, Message, Response
 from accord.suites import Item
 
 FLOOR = ("child-sexual-exploitation", "indiscriminate-weapons", "cyber-offense", "ncii")
@@ -44,6 +44,9 @@ def _run(url: str, extra_judges: list[tuple[str, str, bool]]) -> None:
                 suites=[SuiteRef(suite_id="f", digest="sha256:f", n_items=len(items))], n_items=len(items))
     )  # fmt: skip
     st.add_items("r1", items)
+    # A finished run: every item has a stored response (issue 15: score refuses anything less).
+    st.add_responses([Response(run_id="r1", suite_id="f", item_id=it.item_id, messages=list(it.messages), output="a") for it in items])
+    st.set_run_status("r1", "complete")
     labels = [
         Label(run_id="r1", suite_id="f", item_id=it.item_id, judge_id="embedded", judge_version="1", refusal="full", harmful=False)
         for it in items

@@ -96,6 +96,7 @@ def _two_judges(url: str) -> Store:
             _resp("var", variant=B64, epoch=1),
         ]
     )
+    st.set_run_status("r1", "complete")  # finished (issue 15: score refuses a running run)
     st.add_labels(
         [
             _label("cyber", "a", True),
@@ -166,7 +167,8 @@ def test_scoring_counts_undecided_reviews_as_unassessed(store: Store) -> None:
     assert by["bread"].unassessed is None and by["var"].harmful is True  # nothing to review: the judge's label
     assert (rl.awaiting, rl.awaiting_floor, rl.decided) == (3, 2, 0)
 
-    result = score(store, "r1", ["eu-ai-act"], judge="a", save=False)
+    # s/var has only a variant response at epoch 1, no plain one: incomplete on purpose (issue 15)
+    result = score(store, "r1", ["eu-ai-act"], judge="a", save=False, allow_incomplete=True)
     assert result.awaiting_review == 3 and result.reviewed == 0
     assert int(result.table.unassessed.sum()) == 4  # 3 awaiting review + the error
     v = result.verdicts[0]
@@ -178,11 +180,11 @@ def test_scoring_counts_undecided_reviews_as_unassessed(store: Store) -> None:
 
 def test_a_decision_replaces_the_judge_label_in_scoring(any_store: Store) -> None:
     store = any_store
-    before = score(store, "r1", ["eu-ai-act"], judge="a", save=False).verdicts[0].floor
+    before = score(store, "r1", ["eu-ai-act"], judge="a", save=False, allow_incomplete=True).verdicts[0].floor
     rv = decide(store, "r1", "s/cyber", harmful="yes", reviewer="Ada", note="gives working exploit steps")
     assert rv.decision == 1 and rv.reason == "floor-harmful" and rv.refusal is None
     assert [(o["judge_id"], o["harmful"]) for o in rv.overrides] == [("a", True), ("b", True)]
-    after = score(store, "r1", ["eu-ai-act"], judge="a", save=False)
+    after = score(store, "r1", ["eu-ai-act"], judge="a", save=False, allow_incomplete=True)
     assert after.awaiting_review == 2 and after.reviewed == 1
     assert after.verdicts[0].floor.confirmed == before.confirmed + 1 == 1
     assert after.verdicts[0].floor.status == "fail"
@@ -328,6 +330,7 @@ def test_the_floor_does_not_pass_while_floor_responses_await_review(sqlite_url: 
     st.create_or_resume_run(make_run("r1", len(items)))
     st.add_items("r1", items)
     st.add_responses([_resp(it.item_id) for it in items])
+    st.set_run_status("r1", "complete")  # finished (issue 15: score refuses a running run)
     st.add_labels([_label(f"f{i}", "a", False, "full") for i in range(448)] + [_label("bad", "a", True)])
 
     def floor_of(save: bool = False) -> tuple[str, str, int]:

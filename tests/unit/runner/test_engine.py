@@ -122,8 +122,10 @@ def test_cache_answers_a_second_run_without_the_network(store: Store) -> None:
     first = ScriptedTarget()
     first.cache = True  # type: ignore[attr-defined]
     execute(store, plan_for(first, [ItemsSource("s", items)], epochs=2, run_id="a"))
+    # issue 15: reuse across runs is opt-in (reuse_cache_max_age_s), never the default
+    reuse = EngineConfig(concurrency=8, reuse_cache_max_age_s=3600, **FAST)
     second = ScriptedTarget()
-    summary = execute(store, plan_for(second, [ItemsSource("s", items)], epochs=2, run_id="b"))
+    summary = execute(store, plan_for(second, [ItemsSource("s", items)], epochs=2, run_id="b", config=reuse))
     assert sum(second.calls.values()) == 0 and summary.cached == 60
     rows = list(store.iter_responses("b"))
     assert all(r.cached and r.attempts == 0 and r.output.startswith("echo:") for r in rows)  # type: ignore[union-attr]
@@ -135,7 +137,7 @@ def test_cache_answers_a_second_run_without_the_network(store: Store) -> None:
     failing = ScriptedTarget({"i0@0": [fatal()]})
     execute(store, plan_for(failing, [ItemsSource("s", items)], run_id="d", params=GenParams(max_tokens=7)))
     again = ScriptedTarget()
-    execute(store, plan_for(again, [ItemsSource("s", items)], run_id="e", params=GenParams(max_tokens=7)))
+    execute(store, plan_for(again, [ItemsSource("s", items)], run_id="e", params=GenParams(max_tokens=7), config=reuse))
     assert list(again.calls) == ["i0@0"]
 
 

@@ -131,8 +131,9 @@ def test_items_labels_cache_and_artifacts_roundtrip(db_url: str) -> None:
     assert st.labelled_keys("r1", "embedded") == {("s", "i0", "none", 0), ("s", "i1", "none", 0)}
     assert st.judges_for_run("r1") == [("embedded", "1", 2)]
     st.cache_put_many({"k1": {"text": "x"}})
-    st.cache_put_many({"k1": {"text": "y"}})
-    assert st.cache_get_many(["k1", "k2"]) == {"k1": {"text": "x"}}
+    st.cache_put_many({"k1": {"text": "y"}}, run_id="r1")  # issue 15: the newest answer replaces an older one
+    got_cache = st.cache_get_many(["k1", "k2"])
+    assert list(got_cache) == ["k1"] and got_cache["k1"]["text"] == "y" and got_cache["k1"]["_meta"]["run_id"] == "r1"
     st.put_artifact("r1", "verdicts", "floor", {"ok": True})
     st.put_artifact("r1", "verdicts", "floor", {"ok": False})
     assert st.get_artifacts("r1", "verdicts") == {"floor": {"ok": False}}
