@@ -54,11 +54,11 @@ def show(
     For a suite whose items carry families, framings, personas or sub-types (the floor), also
     the items and distinct families per hazard × language × framing, persona and sub-type
     (``breakdown`` in the JSON)."""
-    from accord.suites import breakdown, has_breakdown, open_suite, parse_mapping
+    from accord.suites import open_suite, parse_mapping, suite_breakdown
 
     source = open_suite(name, data_dir=data_dir, mapping=parse_mapping(mapping))
     summary = source.summary()
-    counts = breakdown(source.iter_items()) if any(has_breakdown(i) for i in source.iter_items()) else None
+    counts = suite_breakdown(source.iter_items())
     if as_json:
         import itertools
         import json

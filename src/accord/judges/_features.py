@@ -357,7 +357,7 @@ def _content(text: str) -> list[str]:
         stem = _STEMS.get(w)
         if stem is None:
             stem = _stem(w)
-            if len(_STEMS) < 200_000:
+            if len(_STEMS) < 200_000 and len(w) <= 40:  # bounded: a hostile text's giant tokens are not kept
                 _STEMS[w] = stem
         out.append(stem)
     return out

@@ -8,7 +8,7 @@ family, and a missing field counts under ``"-"``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from accord.records import Item
@@ -47,3 +47,18 @@ def breakdown(items: Iterable[Item]) -> dict[str, dict[str, dict[str, Any]]]:
             },
         }
     return out
+
+
+def suite_breakdown(items: Iterable[Item]) -> dict[str, dict[str, dict[str, Any]]] | None:
+    """``breakdown`` in one pass over a streamed suite, or ``None`` when no item carries the
+    fields (a suite is read once, not once to ask and again to count)."""
+    carried = False
+
+    def watched() -> Iterator[Item]:
+        nonlocal carried
+        for item in items:
+            carried = carried or has_breakdown(item)
+            yield item
+
+    counts = breakdown(watched())
+    return counts if carried else None
