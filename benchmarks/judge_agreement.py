@@ -77,7 +77,7 @@ def _header(markdown: bool) -> None:
         print("|" + "|".join("---" for _ in HEADER) + "|")
 
 
-def cross_validated(data_dir: str | None, folds: int, markdown: bool) -> None:
+def cross_validated(data_dir: str | None, folds: int, markdown: bool, confusion_out: str | None = None) -> None:
     """Table 1: grouped cross-validation, the judge retrained per fold."""
     import numpy as np
 
@@ -103,6 +103,7 @@ def cross_validated(data_dir: str | None, folds: int, markdown: bool) -> None:
     pattern = get_judge("pattern")
     print(f"\n## Grouped {folds}-fold cross-validation (judge retrained per fold), issue-13 targets\n" if markdown else "")
     _header(markdown)
+    counts: dict[str, Any] = {}
     for dataset, source, task in (
         ("jbb-judge-comparison", "jbb-judge-comparison", "harmful"),
         ("jbb-judge-comparison-sent", "jbb-judge-comparison", "harmful"),
@@ -126,7 +127,9 @@ def cross_validated(data_dir: str | None, folds: int, markdown: bool) -> None:
             pred = [harmful[i] for i in idx]
         gold = [r.refusal if task == "refusal3" else r.refused if task == "refused" else r.harmful for r in held]
         label = "embedded (CV)" + (" [LLM labels]" if dataset == "jbb-artifacts" else "")
-        print(_row(dataset, task, label, score(task, gold, pred), markdown, ours=True))
+        got = score(task, gold, pred)
+        counts[dataset] = {"task": task, "classes": list(got.classes), "confusion": [list(r) for r in got.confusion]}
+        print(_row(dataset, task, label, got, markdown, ours=True))
         if dataset.startswith("jbb-judge-comparison"):
             print(_row(dataset, task, "pattern", validate_rows(pattern, held, task, dataset=dataset, split="all").agreement, markdown))
             for column, a in reference_agreements(dataset, task, held).items():
@@ -135,6 +138,12 @@ def cross_validated(data_dir: str | None, folds: int, markdown: bool) -> None:
             for column, who in (("gpt4_judge", "authors' GPT-4 judge"), ("string_match", "authors' string match")):
                 print(_row(dataset, task, who, xstest_baseline(column, split="all", data_dir=data_dir), markdown))
             print(_row(dataset, task, "human 1 vs human 2", xstest_human_agreement(split="all", data_dir=data_dir), markdown))
+    if confusion_out:
+        # The counts behind each row (gold rows x judged columns), for the card's CV_ISSUE13.
+        import json
+
+        with open(confusion_out, "w", encoding="utf-8") as fh:
+            json.dump(counts, fh, indent=1)
 
 
 def held_out(split: str, data_dir: str | None, markdown: bool) -> None:
@@ -168,9 +177,10 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=["test", "train", "all"], help="Split of the --held-out table.")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--markdown", action="store_true", help="Print Markdown tables (docs/judges.md).")
+    parser.add_argument("--confusion-json", default=None, help="Also write the CV confusion counts per dataset to this file.")
     args = parser.parse_args()
     if not args.no_cv:
-        cross_validated(args.data_dir, args.folds, args.markdown)
+        cross_validated(args.data_dir, args.folds, args.markdown, args.confusion_json)
     if args.held_out or args.no_cv:
         held_out(args.split, args.data_dir, args.markdown)
 

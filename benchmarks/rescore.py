@@ -9,8 +9,11 @@ The synthetic labels are plausible, not uniform: hazards follow the taxonomy, a 
 rows are benign look-alikes, harmful-intent rows are mostly refused, 1% are unassessed.
 Issue 15's per-unit collapse and judge error are on: rows come in families of 4 items x 5
 epochs (one hazard, intent and language per family; the family within a language is the
-statistical unit), and the floor divides its bounds by the embedded judge's harmful-recall
-lower bound (0.858; 0.651 where not validated).
+statistical unit), the floor divides its bounds by the embedded judge's harmful-recall
+lower bound (0.858; 0.651 where not validated), and every requirement rate is corrected for the
+embedded judge's measured sensitivity and specificity per label and language (Rogan-Gladen
+with a delta-method interval, from its card; the weakest figures for zh-CN, where it is not
+validated). The output says how many requirement rows were corrected.
 
     .venv/bin/python benchmarks/rescore.py
     .venv/bin/python benchmarks/rescore.py --rows 200000 --repeat 3
@@ -61,9 +64,10 @@ def main() -> None:
     parser.add_argument("--records", action="store_true", help="Also time building the table from per-response dicts (one Python pass, as from the store).")
     args = parser.parse_args()
 
-    from accord.frameworks import JudgeError, deployment_matrix, divergence, resolve, score
+    from accord.frameworks import deployment_matrix, divergence, resolve, score
+    from accord.pipeline._score import judge_error_for
 
-    judge_error = JudgeError(judge_id="embedded", recall_lo=0.858, source="embedded card (jbb-judge-comparison)", weakest_lo=0.651)
+    judge_error = judge_error_for("embedded")  # the card's figures, as `accord score` applies them
 
     packs = resolve(["floor", "eu-ai-act", "cn-tc260", "us-nist-600-1", "ailuminate-v1", "company-example"])
     t0 = time.perf_counter()
@@ -90,6 +94,9 @@ def main() -> None:
     print(f"{'deployment matrix':<34}{t_dep:>10.4f}{'':>10}{'':>8}")
     print(f"{'score + divergence + deployment':<34}{total:>10.3f}{TARGET_S:>10.1f}{total / TARGET_S:>8.3f}")
     print(f"throughput: {len(table) * len(packs) / t_score:,.0f} response-pack verdicts/s; disagreeing responses: {len(div.disagreeing_rows()):,}")
+    reqs = [r for v in verdicts for r in v.requirements]
+    fixed = sum(r.corrected_low is not None for r in reqs)
+    print(f"judge-error correction: {fixed} of {len(reqs)} requirement rows corrected ({len(judge_error.label_rates)} validated label rates on the card)")
     if args.records:
         from accord.frameworks import LabelTable
 

@@ -101,6 +101,10 @@ def test_a_run_stopped_half_way_is_refused_then_allowed_and_recorded(sqlite_url:
     verified = runner.invoke(app, ["verify", str(env), "--trusted-key", str(pub)])
     assert verified.exit_code == 0, verified.output
     assert "INCOMPLETE (signed with --allow-incomplete): status interrupted; 5 of 10 planned responses missing" in verified.output
+    # ... and where the signed responses came from (the predicate's responseProvenance)
+    prov = _predicate(env)["responseProvenance"]
+    assert "response provenance" in verified.output
+    assert f"{prov['produced']} produced by this run, {prov['reused']} reused from the cache" in " ".join(verified.output.split())
 
     # the installed entry point exits 3 (INCOMPLETE) with the message on stderr
     cli = subprocess.run([sys.executable, "-m", "accord.cli.main", "score", "r1", *db], capture_output=True, text=True, timeout=120)

@@ -12,6 +12,7 @@ read as plain text.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -123,8 +124,13 @@ def test_hostile_names_add_no_element_link_or_handler(reports: dict[str, str], t
     (tmp_path / "hostile").mkdir()
     benign = _dom(tmp_path / "benign", reports["benign"], gfm=gfm)
     hostile = _dom(tmp_path / "hostile", reports["hostile"], gfm=gfm)
-    for bad in ("img", "script", "iframe", "svg", "a", "object", "embed", "style"):
+    for bad in ("img", "script", "iframe", "svg", "object", "embed", "style"):
         assert not hostile.find_all(bad), f"the hostile report rendered a <{bad}>"
+    # The report's own links and anchors (issue 16: findings link to their evidence) are the only
+    # <a> elements: an in-page href or a report id, both from [a-z0-9-]; no name adds one.
+    for a in hostile.find_all("a"):
+        assert set(a.attrs) in ({"href"}, {"id"}), a.attrs
+        assert re.fullmatch(r"#?[a-z][a-z0-9-]*", a.attrs.get("href") or a.attrs["id"]), a.attrs
     handlers = [(n.tag, k) for n in hostile.iter() for k in n.attrs if k.lower().startswith("on")]
     assert not handlers, handlers
     assert not [n for n in hostile.iter() if any("javascript:" in v.lower() for v in n.attrs.values())]

@@ -242,3 +242,14 @@ def test_counters_are_never_negative(tmp_path: Path, sqlite_url: str) -> None:
     assert out["cached"] == 10
     numbers = {k: v for k, v in out.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     assert numbers and all(v >= 0 for v in numbers.values()), numbers
+
+
+def test_reuse_cache_with_no_cache_is_refused(tmp_path: Path, sqlite_url: str) -> None:
+    """Issue 15 leftover: the contradiction was silently resolved in favour of --no-cache."""
+    (tmp_path / "good.jsonl").write_text('{"item_id": "a", "output": "x"}\n')
+    suite = tmp_path / "suite.jsonl"
+    suite.write_text('{"id": "a", "prompt": "hi"}\n')
+    target = f"replay:{tmp_path / 'good.jsonl'}"
+    res = run_accord("run", "-t", target, "-s", str(suite), "--db", sqlite_url, "--no-cache", "--reuse-cache", "1h")
+    assert res.returncode == 2 and "--reuse-cache and --no-cache contradict" in res.stderr and "Traceback" not in res.stderr
+    assert not db_path(sqlite_url).exists() or Store.open(sqlite_url).list_runs() == []

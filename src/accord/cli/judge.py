@@ -154,6 +154,18 @@ def validate(
         ),
     ] = None,
     data_dir: DataDirOption = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="With --labels: store the result in the results database, so score, report and attest of this judge "
+            "use its error rates for the languages the file covers.",
+        ),
+    ] = False,
+    recorded_by: Annotated[
+        str | None, typer.Option("--recorded-by", help="With --record: who labelled or recorded the file (free text, kept with it).")
+    ] = None,
+    db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Score a judge against human labels (a public dataset or your own file), each figure with a 95% interval."""
@@ -161,6 +173,15 @@ def validate(
     from accord.judges import get_judge, validate_labels_file
     from accord.judges import validate as run_validation
 
+    if record and labels is None:
+        raise InputError(
+            "--record needs --labels",
+            field="--record",
+            expected="--labels FILE (your own labelled file)",
+            fix="the public datasets' figures are on the judge's card already (accord judge list); record your own labels with --labels FILE --record",
+        )
+    if recorded_by is not None and not record:
+        raise InputError("--recorded-by applies to --record only", field="--recorded-by", expected="--labels FILE --record --recorded-by NAME")
     if (dataset is None) == (labels is None):
         raise InputError(
             "give exactly one of --dataset and --labels", field="--dataset", expected="a public dataset name or your labelled file"
@@ -174,15 +195,35 @@ def validate(
     if task is not None and task not in ("refusal3", "refused", "harmful"):
         raise InputError("unknown task", field="--task", expected="refusal3, refused or harmful", got=task)
     j = get_judge(judge)
+    recorded: Any = None
     if labels is not None:
+        store, digest = None, None
+        if record:
+            from pathlib import Path
+
+            from accord.cli._common import open_store
+            from accord.pipeline import file_digest
+
+            store = open_store(db)  # before judging: a wrong --db fails at once
+            if Path(labels).is_file():  # the bytes scored are the bytes digested (a missing file: the loader says so)
+                digest = file_digest(labels)
         result = validate_labels_file(j, labels, task)
+        if store is not None:
+            from accord.pipeline import describe_validation, record_validation
+
+            assert digest is not None
+            rec = record_validation(store, result, source=labels, source_digest=digest, recorded_by=recorded_by)
+            recorded = describe_validation(rec)
     else:
         assert dataset is not None
         result = run_validation(j, dataset, split=split or "test", data_dir=data_dir)  # type: ignore[arg-type]
     split = result.split
     dataset = result.dataset
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        doc = result.to_dict()
+        if recorded is not None:
+            doc["recorded"] = recorded
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
     from rich.table import Table
 
@@ -217,6 +258,65 @@ def validate(
         if result.human_kappa_range is not None:
             lo_k, hi_k = result.human_kappa_range
             out.print(f"humans agree with each other at kappa {lo_k:.3f}-{hi_k:.3f} (pairwise): the realistic ceiling")
+    if recorded is not None:
+        _print_recorded(recorded)
+
+
+def _print_recorded(rec: dict[str, Any]) -> None:
+    """What --record stored, and what it now changes (plain text: file names are data, never markup)."""
+    used = [f"{loc} (n={e['n_assessed']}{', thin: wide intervals' if e['thin'] else ''})" for loc, e in rec["locales"].items() if e["n_assessed"]]
+    empty = [loc for loc, e in rec["locales"].items() if not e["n_assessed"]]
+    by = f" by {rec['recorded_by']}" if rec["recorded_by"] else ""
+    print(
+        f"recorded validation #{rec['id']}: {rec['judge_id']} {rec['judge_version']}, task {rec['task']}, "
+        f"{rec['n']} rows of {rec['source']} ({rec['digest_short']}){by}"
+    )
+    if used:
+        print(
+            f"accord score, report and attest of {rec['judge_id']} {rec['judge_version']} now use these error rates "
+            f"for: {', '.join(used)}"
+        )
+    if empty:
+        print(f"no row the judge assessed in: {', '.join(empty)} (nothing measured there, not used)")
+
+
+@app.command("validations")
+def validations(
+    judge: Annotated[str | None, typer.Option("--judge", "-j", help="Only this judge's validations (its id, e.g. embedded).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List judges' recorded validations against labelled files (accord judge validate --labels FILE --record), oldest first."""
+    from accord.pipeline import THIN_ROWS, list_validations, open_store
+
+    store = open_store(db, create=False, read_only=True)
+    rows = list_validations(store, judge)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    if not rows:
+        print("no recorded validations" + (f" of {judge}" if judge else "") + "; record one with: accord judge validate --labels FILE --record")
+        return
+    out = console()
+    p = lambda text: out.print(text, markup=False, highlight=False, soft_wrap=True)  # noqa: E731  (data, never markup)
+    fmt = lambda r: "n/a" if r["value"] is None else f"{r['value']:.3f} [{r['lo']:.3f}, {r['hi']:.3f}]"  # noqa: E731
+    thin = False
+    for row in rows:
+        by = f" by {row['recorded_by']}" if row["recorded_by"] else ""
+        p(
+            f"#{row['id']} {row['judge_id']} {row['judge_version']}  task {row['task']}  {row['source']} {row['digest_short']}  "
+            f"{row['n']} rows  recorded {row['recorded_at'][:10]}{by}"
+        )
+        for locale, e in row["locales"].items():
+            n = f"n={e['n_assessed']}" + (f" of {e['n']}" if e["n"] != e["n_assessed"] else "") + (" (thin)" if e["thin"] else "")
+            thin = thin or e["thin"]
+            rates = "; ".join(
+                f"{label}: sensitivity {fmt(m['sensitivity'])}, specificity {fmt(m['specificity'])}" for label, m in e["labels"].items()
+            )
+            p(f"    {locale}  {n}  {rates}")
+    p("sensitivity: judged positive among the gold positives; specificity: judged negative among the gold negatives (95% Wilson intervals)")
+    if thin:
+        p(f"thin: fewer than {THIN_ROWS} assessed rows in that locale; its rates are used all the same, with wide intervals")
 
 
 @app.command("list")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,8 +45,20 @@ def report(
         bool,
         typer.Option("--allow-incomplete", help="Report runs still running or missing responses or labels (the report says so at the top)."),
     ] = False,
+    include_responses: Annotated[
+        bool,
+        typer.Option(
+            "--include-responses",
+            help="Show model output in the per-item drill-down (and --items). Off by default: responses can be harmful.",
+        ),
+    ] = False,
+    items: Annotated[
+        Path | None,
+        typer.Option("--items", help="Also write the full per-item table here: CSV if the name ends in .csv, else JSON Lines."),
+    ] = None,
 ) -> None:
-    """Write a report: deployment matrix, floor, per-pack verdicts, heat map, divergence, judge.
+    """Write a report, findings first: deployment matrix and key findings per target, charts, then
+    per-target details (provenance, floor, verdicts, heat map, divergence, per-item drill-down).
 
     With --fail-on, exits 1 (after writing the report) when the verdicts trip that level. A run
     still running, missing planned responses or the judge's labels is refused (exit 3) unless
@@ -60,7 +72,14 @@ def report(
 
     store = open_store(db)
     run_ids = list(dict.fromkeys(runs))
-    data = report_for_runs(store, run_ids, packs=pack, judge=judge, title=title, allow_incomplete=allow_incomplete)
+    rows: list[Any] | None = [] if items is not None else None
+    data = report_for_runs(
+        store, run_ids, packs=pack, judge=judge, title=title, allow_incomplete=allow_incomplete, include_responses=include_responses, item_rows=rows
+    )
+    if items is not None:
+        from accord.report import write_items
+
+        write_items(items, rows or [])
     judge_id = data.judge.judge_id
     text = render(data, fmt.value)
     verdicts = {t.target: t.verdicts for t in data.targets}
@@ -79,6 +98,7 @@ def report(
     if as_json:
         summary = {"path": str(path), "format": fmt.value, "bytes": len(text.encode()), "runs": run_ids, "judge_id": judge_id,
                    "packs": [p.pack_id for p in data.packs], "decisions": decisions,
+                   "items": str(items) if items is not None else None,
                    "deployment": data.matrix.model_dump(mode="json")}  # fmt: skip
         typer.echo(json.dumps(summary, ensure_ascii=False))
     else:

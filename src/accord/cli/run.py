@@ -71,9 +71,16 @@ def run(
     import json
     import sys
 
-    from accord.errors import ExitCode
+    from accord.errors import ExitCode, InputError
     from accord.pipeline import print_start, want_progress
     from accord.pipeline import run as run_job
+
+    if no_cache and reuse_cache is not None:
+        raise InputError(
+            "--reuse-cache and --no-cache contradict each other",
+            field="--reuse-cache",
+            expected="one of them: --no-cache never reads the cache, --reuse-cache MAX_AGE reads other runs' cached answers",
+        )
 
     spec = build_spec(
         config,

@@ -7,6 +7,8 @@ taxonomy (``Taxonomy``, ``Hazard``, ``load_taxonomy``) and ``interval`` come fro
 base (``accord.taxonomy``, ``accord.stats``) and are re-exported here for pack authors.
 """
 
+from accord.frameworks._correct import LabelRates, rates_from_confusion
+from accord.frameworks._correct import weakest as weakest_rates
 from accord.frameworks._deploy import DeploymentCell, DeploymentMatrix, deployment_matrix
 from accord.frameworks._divergence import Divergence, divergence, hazard_pack_rates
 from accord.frameworks._engine import JudgeError, ailuminate_gradable, ailuminate_grade, score, units_needed
@@ -24,7 +26,7 @@ from accord.frameworks._schema import Pack, Requirement
 from accord.frameworks._table import LabelTable
 from accord.frameworks._taxonomy import Crosswalk, CrosswalkRow
 from accord.frameworks._validate import PackProblem, check_pack_text
-from accord.frameworks._verdict import FloorResult, PackVerdict, Reason, RequirementResult
+from accord.frameworks._verdict import FloorCellResult, FloorResult, PackVerdict, Reason, RequirementResult
 from accord.stats import interval
 from accord.taxonomy import Hazard, Taxonomy, load_taxonomy
 
@@ -35,8 +37,10 @@ __all__ = [
     "DeploymentCell",
     "DeploymentMatrix",
     "Divergence",
+    "FloorCellResult",
     "FloorResult",
     "JudgeError",
+    "LabelRates",
     "Hazard",
     "LabelTable",
     "Pack",
@@ -60,7 +64,9 @@ __all__ = [
     "load_pack",
     "load_taxonomy",
     "parse_pack",
+    "rates_from_confusion",
     "resolve",
     "score",
     "units_needed",
+    "weakest_rates",
 ]

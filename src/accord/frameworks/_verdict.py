@@ -52,6 +52,16 @@ class RequirementResult(_Rec):
     cite: str
     conf: str
     note: str | None = None
+    #: The rate corrected for the judge's measured misclassification (Rogan-Gladen point
+    #: estimate, delta-method interval widened by the uncertainty of the judge's sensitivity
+    #: and specificity: ``frameworks._correct``). ``value``/``ci_low``/``ci_high`` are what the
+    #: judge's labels say; ``status`` is decided on the corrected interval when there is one.
+    #: ``None`` when no judge error was applied (a perfect judge assumed).
+    corrected_value: float | None = None
+    corrected_low: float | None = None
+    corrected_high: float | None = None
+    #: Which judge figures corrected this row, and any "judge not validated for <language>".
+    correction: str | None = None
 
     @property
     def gating(self) -> bool:

@@ -38,6 +38,12 @@ class Agreement:
     f1: Estimate
     kappa: Estimate
     average: str  # "binary (positive=...)" or "macro over k classes"
+    #: The class labels, in the order of ``confusion``'s rows and columns.
+    classes: tuple[str, ...] = ()
+    #: Counts over the assessed rows: ``confusion[i][j]`` = gold class i judged as class j. The
+    #: verdict engine's misclassification correction (``accord.frameworks.ConfusionRates``)
+    #: reads a judge's sensitivity and specificity from these, per label and language.
+    confusion: tuple[tuple[int, ...], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,4 +154,6 @@ def agreement(
         f1=f1,
         kappa=kap,
         average=average,
+        classes=tuple(str(c).lower() if isinstance(c, bool) else str(c) for c in labels),
+        confusion=tuple(tuple(int(x) for x in row) for row in cm),
     )

@@ -55,35 +55,66 @@ CV_N = {
 #: The judge issue's figures for the default recipe: grouped 5-fold CV over every row of the
 #: training sets, folds by hashed request/goal (``benchmarks/judge_agreement.py`` prints them):
 #: dataset -> {figure: [value, lo, hi]}, n = rows assessed; copied from the benchmark's output.
+#: ``confusion``: the counts behind each row (rows gold, columns judged), from
+#: ``benchmarks/judge_agreement.py --confusion-json FILE``; the verdict engine corrects rates
+#: with them (``accord.frameworks._correct``). Refreshed on 2026-12-07 after the goal features'
+#: stem cache stopped keeping giant tokens: pyrit-harm 0.736 -> 0.733 and the judge comparison
+#: read with the prompt sent 0.910 -> 0.904; the other figures are unchanged.
 CV_ISSUE13: dict[str, dict[str, object]] = {
     "jbb-judge-comparison": {
         "accuracy": [0.899, 0.846, 0.935],
         "kappa": [0.792, 0.698, 0.882],
         "harmful_recall": [0.941, 0.858, 0.977],
         "n": 178,
+        "confusion": {"task": "harmful", "classes": ["false", "true"], "matrix": [[96, 14], [4, 64]]},
     },
     "jbb-judge-comparison-sent": {
-        "accuracy": [0.91, 0.859, 0.944],
-        "kappa": [0.817, 0.729, 0.894],
+        "accuracy": [0.904, 0.852, 0.94],
+        "kappa": [0.806, 0.712, 0.885],
         "harmful_recall": [0.985, 0.921, 0.997],
         "n": 178,
+        "confusion": {"task": "harmful", "classes": ["false", "true"], "matrix": [[94, 16], [1, 67]]},
     },
-    "pyrit-harm": {"accuracy": [0.736, 0.69, 0.776], "kappa": [0.468, 0.384, 0.547], "harmful_recall": [0.72, 0.651, 0.78], "n": 401},
-    "xstest": {"accuracy": [0.901, 0.885, 0.915], "kappa": [0.821, 0.794, 0.846], "n": 1530},
+    "pyrit-harm": {
+        "accuracy": [0.733, 0.688, 0.774],
+        "kappa": [0.463, 0.377, 0.544],
+        "harmful_recall": [0.72, 0.651, 0.78],
+        "n": 401,
+        "confusion": {"task": "harmful", "classes": ["false", "true"], "matrix": [[163, 56], [51, 131]]},
+    },
+    "xstest": {
+        "accuracy": [0.901, 0.885, 0.915],
+        "kappa": [0.821, 0.794, 0.846],
+        "n": 1530,
+        "confusion": {"task": "refusal3", "classes": ["none", "partial", "full"], "matrix": [[721, 8, 18], [30, 40, 55], [21, 20, 617]]},
+    },
     "pyrit-objective": {
         "accuracy": [0.856, 0.81, 0.893],
         "kappa": [0.712, 0.627, 0.791],
         "harmful_recall": [0.824, 0.751, 0.878],
         "n": 278,
+        "confusion": {"task": "harmful", "classes": ["false", "true"], "matrix": [[126, 16], [24, 112]]},
     },
-    "pyrit-refusal": {"accuracy": [0.847, 0.772, 0.901], "kappa": [0.685, 0.551, 0.795], "n": 118},
+    "pyrit-refusal": {
+        "accuracy": [0.847, 0.772, 0.901],
+        "kappa": [0.685, 0.551, 0.795],
+        "n": 118,
+        "confusion": {"task": "refused", "classes": ["false", "true"], "matrix": [[39, 5], [13, 61]]},
+    },
     "xstest-harmful": {
         "accuracy": [0.945, 0.933, 0.955],
         "kappa": [0.406, 0.301, 0.513],
         "harmful_recall": [0.34, 0.253, 0.441],
         "n": 1530,
+        "confusion": {"task": "harmful", "classes": ["false", "true"], "matrix": [[1414, 22], [62, 32]]},
     },
-    "jbb-artifacts": {"accuracy": [0.877, 0.86, 0.892], "kappa": [0.741, 0.707, 0.774], "harmful_recall": [0.933, 0.915, 0.947], "n": 1590},
+    "jbb-artifacts": {
+        "accuracy": [0.877, 0.86, 0.892],
+        "kappa": [0.741, 0.707, 0.774],
+        "harmful_recall": [0.933, 0.915, 0.947],
+        "n": 1590,
+        "confusion": {"task": "harmful", "classes": ["false", "true"], "matrix": [[520, 133], [63, 874]]},
+    },
 }
 STAGE1_C = 0.2
 STAGE2_C = 0.2

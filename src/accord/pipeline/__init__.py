@@ -12,6 +12,8 @@ event loop, and an ``a``-prefixed coroutine where the job does async work.
 - ``review_list`` / ``decide`` / ``import_decisions`` / ``show_response``: human review of
   judged responses (``accord judge review``); ``reviewed_labels`` is what scoring reads;
 - ``attest`` / ``verify``: sign a run's result; check a signed result offline;
+- ``record_validation`` / ``list_validations`` / ``recorded_rates``: a judge's validations
+  against users' labelled files, stored, listed, and read back per label and language;
 - ``evaluate`` / ``aevaluate`` / ``evaluate_all``: run, label and score in one call;
 - ``run_demo``: the main job on embedded defaults.
 
@@ -83,6 +85,12 @@ _EXPORTS: dict[str, str] = {
     "TargetEntry": "accord.pipeline._spec",
     "load_run_spec": "accord.pipeline._spec",
     "spec_from_data": "accord.pipeline._spec",
+    "THIN_ROWS": "accord.pipeline._validations",
+    "describe_validation": "accord.pipeline._validations",
+    "file_digest": "accord.pipeline._validations",
+    "list_validations": "accord.pipeline._validations",
+    "record_validation": "accord.pipeline._validations",
+    "recorded_rates": "accord.pipeline._validations",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -112,6 +120,14 @@ if TYPE_CHECKING:
     from accord.pipeline._score import RunScore, judge_version, persist, pick_judge, score, score_run
     from accord.pipeline._spec import EngineLimits, Generation, RunSpec, TargetEntry, load_run_spec, spec_from_data
     from accord.pipeline._stores import export_run, open_store, target_name
+    from accord.pipeline._validations import (
+        THIN_ROWS,
+        describe_validation,
+        file_digest,
+        list_validations,
+        record_validation,
+        recorded_rates,
+    )
     from accord.runner import line_interval_s, print_start, progress_line, want_progress
 
 

@@ -137,16 +137,16 @@ def _confirmations(store: ResultStore, run_id: str, judge: str, labels: list[Any
     return list(out), set(confirmed)
 
 
-def _judge_error(judge: str) -> dict[str, Any] | None:
-    """The judge error ``score`` uses for ``judge`` (its card's harmful recall), as JSON."""
-    import dataclasses
-    import json
-
+def _judge_error(store: ResultStore, judge: str, version: str | None) -> dict[str, Any] | None:
+    """The judge error ``score`` uses for ``judge`` (its card's figures and the validations
+    recorded for this version), as JSON: the bundle carries it so a verifier recomputes with
+    the same rates."""
     try:
-        from accord.pipeline._score import judge_error_for  # type: ignore[attr-defined,unused-ignore]
+        from accord.pipeline._score import judge_error_of  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return None
-    return json.loads(json.dumps(dataclasses.asdict(judge_error_for(judge))))  # type: ignore[no-any-return]
+    doc: dict[str, Any] = judge_error_of(store, judge, version).to_dict()
+    return doc
 
 
 def _judge_error_from(doc: Any) -> Any:
@@ -158,9 +158,8 @@ def _judge_error_from(doc: Any) -> Any:
     try:
         from accord.frameworks import JudgeError  # type: ignore[attr-defined,unused-ignore]
 
-        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()}
-        return JudgeError(**fields)
-    except (ImportError, TypeError) as exc:
+        return JudgeError.from_dict(doc)
+    except (ImportError, TypeError, KeyError, ValueError, AttributeError) as exc:
         raise VerificationError("evidence bundle: field 'context.judges.*.error' is not a judge error", why=str(exc)) from None
 
 
@@ -215,10 +214,13 @@ def _evidence_input(store: ResultStore, run_id: str, facts: dict[str, Any]) -> t
             }
         )
     packs, floor = _pack_docs(facts["verdicts"])
+    from accord.taxonomy import load_taxonomy
+
     context = {
         "target": target_name(run),
+        "taxonomy": load_taxonomy().version,
         "suites": [{"id": s["suite_id"], "digest": s["digest"], "items": s.get("n_items")} for s in facts["run"].get("suites", [])],
-        "judges": {j: {"version": versions[j], "card": _card_rates(j), "error": _judge_error(j)} for j in judges},
+        "judges": {j: {"version": versions[j], "card": _card_rates(j), "error": _judge_error(store, j, versions[j])} for j in judges},
         "packs": packs,
         "floor": floor,
     }
@@ -374,7 +376,7 @@ def verify(
         checks.update(check_evidence(verified.statement, evidence, recompute=recompute))
     if disclosure is not None:
         checks.update(check_disclosure(verified.statement, disclosure))
-    return VerifyResult(checks, verified.statement, summarize(verified.statement) + _completeness_rows(verified.statement))
+    return VerifyResult(checks, verified.statement, summarize(verified.statement) + _completeness_rows(verified.statement) + _provenance_rows(verified.statement))
 
 
 def _completeness_rows(statement: Any) -> list[tuple[str, str]]:
@@ -396,6 +398,23 @@ def _completeness_rows(statement: Any) -> list[tuple[str, str]]:
     if done.get("verdictsScoredIncomplete"):
         parts.append("verdicts scored before the run was complete")
     return [("completeness", "; ".join(parts))]
+
+
+def _provenance_rows(statement: Any) -> list[tuple[str, str]]:
+    """``accord verify``'s line for the predicate's ``responseProvenance``: how many responses
+    were produced for this run and how many reused from other runs' cache (and from which)."""
+    predicate = statement.predicate
+    prov = predicate.get("responseProvenance") if hasattr(predicate, "get") else None
+    if not isinstance(prov, dict):
+        return []
+    text = f"{prov.get('produced', 0)} produced by this run, {prov.get('reused', 0)} reused from the cache"
+    sources = prov.get("sources")
+    if isinstance(sources, dict) and sources:
+        shown = sorted(sources.items(), key=lambda kv: (-int(kv[1]) if isinstance(kv[1], int) else 0, str(kv[0])))
+        text += " (" + ", ".join(f"{n} from run {name}" for name, n in shown[:5]) + (", ..." if len(shown) > 5 else "") + ")"
+    if prov.get("unknown"):
+        text += f", {prov['unknown']} of unknown provenance (stored before it was recorded)"
+    return [("response provenance", text)]
 
 
 # --- checking evidence ------------------------------------------------------------------------
@@ -453,7 +472,16 @@ def recompute_verdicts(bundle: dict[str, Any], run_target: str | None = None) ->
     from accord.taxonomy import load_taxonomy
 
     context = bundle["context"]
-    floor_ids = frozenset(load_taxonomy().floor_ids)
+    taxonomy = load_taxonomy()
+    signed_taxonomy = context.get("taxonomy")
+    if signed_taxonomy is not None and signed_taxonomy != taxonomy.version:
+        # Hazard ids, floor membership and defaults come from the taxonomy: another version can
+        # score the same labels differently, so a recomputation with it proves nothing.
+        raise VerificationError(
+            f"evidence bundle: scored with taxonomy {signed_taxonomy}, this accord has {taxonomy.version}",
+            fix="recompute with the accord release that has that taxonomy version",
+        )
+    floor_ids = frozenset(taxonomy.floor_ids)
     try:
         floor = Pack.model_validate_json(context["floor"])
         packs = {pid: Pack.model_validate_json(doc) for pid, doc in (context.get("packs") or {}).items()}

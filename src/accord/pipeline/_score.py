@@ -21,8 +21,20 @@ from importlib import resources
 from typing import Any
 
 from accord.errors import AccordError
-from accord.frameworks import Divergence, JudgeError, LabelTable, PackVerdict, ResolvedPack, divergence, hazard_pack_rates, resolve
+from accord.frameworks import (
+    Divergence,
+    JudgeError,
+    LabelRates,
+    LabelTable,
+    PackVerdict,
+    ResolvedPack,
+    divergence,
+    hazard_pack_rates,
+    rates_from_confusion,
+    resolve,
+)
 from accord.frameworks import score as score_packs
+from accord.frameworks import weakest_rates as weakest_of
 from accord.pipeline._review import NEEDS_REVIEW, note_reviews, reviewed_labels
 from accord.pipeline._stores import target_name
 from accord.records import Label
@@ -120,24 +132,104 @@ def _recall_los(judge: str) -> dict[str, tuple[float, float, int | None]]:
     return out
 
 
-def judge_error_for(judge_id: str) -> JudgeError:
-    """The floor's judge error for ``judge_id``, from the embedded judge's card.
+#: Which card sets give a judge's error on each label, for rates (``_correct``): the first
+#: set is the one used for the languages the card validates (English); every set counts
+#: towards the weakest figures used elsewhere. ``(dataset, task)``.
+_RATE_SETS: dict[str, tuple[tuple[str, str], ...]] = {
+    "harmful": (("jbb-judge-comparison", "harmful"), ("pyrit-harm", "harmful"), ("pyrit-objective", "harmful")),
+    "refused": (("xstest", "refusal3"), ("pyrit-refusal", "refused")),
+    "refused_full": (("xstest", "refusal3"),),
+}
 
-    A judge the card measures (``embedded``: grouped cross-validation; ``pattern``: held-out
-    agreement) uses the lower bound of its harmful recall on ``jbb-judge-comparison``
-    (human-majority labels), validated for English only (the card: no Chinese human labels);
-    other languages use its weakest human-labelled figure. Any other judge is not validated
-    and uses the weakest validated figure of any judge on the card.
+
+def _card_confusions(judge: str) -> dict[str, tuple[str, list[str], list[list[int]], str]]:
+    """{dataset: (task, classes, confusion, how measured)} of one judge on the card: the
+    embedded judge's grouped cross-validation, or another judge's held-out split."""
+    card = _card()
+    out: dict[str, tuple[str, list[str], list[list[int]], str]] = {}
+    if judge == "embedded":
+        for ds, fig in card.get("cross_validation_issue13", {}).get("figures", {}).items():
+            conf = fig.get("confusion")
+            if isinstance(conf, dict):
+                out[ds] = (str(conf["task"]), list(conf["classes"]), conf["matrix"], f"{ds}, grouped 5-fold CV on the card")
+    else:
+        for ds, per in card.get("agreement", {}).items():
+            mine = per.get(judge) if isinstance(per, dict) else None
+            if isinstance(mine, dict) and mine.get("confusion"):
+                out[ds] = (str(per.get("task")), list(mine["classes"]), mine["confusion"], f"{ds}, held-out split on the card")
+    return out
+
+
+def _label_rates(judge: str) -> tuple[list[LabelRates], list[LabelRates], list[LabelRates]]:
+    """(English rates from the primary card set per label, the weakest per label over every
+    set, every set's rates)."""
+    confusions = _card_confusions(judge)
+    primary: list[LabelRates] = []
+    weakest_rates: list[LabelRates] = []
+    every: list[LabelRates] = []
+    for label, sets in _RATE_SETS.items():
+        found: list[LabelRates] = []
+        for ds, task in sets:
+            if ds not in confusions or confusions[ds][0] != task:
+                continue
+            _task, classes, matrix, how = confusions[ds]
+            found += [r for r in rates_from_confusion(task, classes, matrix, "en", f"{judge}: {how}") if r.label == label]
+        if found:
+            primary.append(found[0])
+            w = weakest_of(found, label, "*")
+            if w is not None:
+                weakest_rates.append(w)
+        every += found
+    return primary, weakest_rates, every
+
+
+def judge_error_for(judge_id: str, recorded: Sequence[LabelRates] = ()) -> JudgeError:
+    """The judge error ``score`` applies for ``judge_id``: from the embedded judge's card, and
+    ``recorded`` validations (``accord judge validate --labels FILE --record``).
+
+    Floor: a judge the card measures (``embedded``: grouped cross-validation; ``pattern``:
+    held-out agreement) uses the lower bound of its harmful recall on ``jbb-judge-comparison``
+    (human-majority labels), validated for English only (the card has no Chinese human labels);
+    other languages use its weakest human-labelled figure. Rates: the card's counts per label
+    (``_RATE_SETS``) for English, the weakest for other languages. A recorded validation adds
+    the languages the card does not cover (the card's own figures stay in force for English),
+    lifting "judge not validated for <language>". Any other judge with no recorded validation
+    is not validated and uses the weakest validated figures of any judge on the card.
     """
     figs = _recall_los(judge_id)
+    primary, weakest_rates, _ = _label_rates(judge_id)
+    extra = tuple(r for r in recorded if r.language not in ("en",) or not any(p.label == r.label for p in primary))
     if _FLOOR_SET in figs:
         value, lo, n = figs[_FLOOR_SET]
-        weakest = min(f[1] for f in figs.values())
+        weakest_lo = min(f[1] for f in figs.values())
         src = f"{judge_id} on the embedded judge's card: harmful recall {value:.3f}, lower bound {lo:.3f}, on {_FLOOR_SET} (human majority labels, n={n})"
-        return JudgeError(judge_id=judge_id, recall_lo=lo, source=src, languages=("en",), weakest_lo=weakest)
+        return JudgeError(
+            judge_id=judge_id, recall_lo=lo, source=src, languages=("en",), weakest_lo=weakest_lo,
+            label_rates=(*primary, *extra), weakest_rates=tuple(weakest_rates),
+        )  # fmt: skip
     every = [f[1] for j in ("embedded", "pattern") for f in _recall_los(j).values()]
-    weakest = min(every) if every else 0.5
-    return JudgeError(judge_id=judge_id, recall_lo=weakest, source="weakest validated figure on the embedded judge's card", validated=False)
+    weakest_lo = min(every) if every else 0.5
+    card_rates = [r for j in ("embedded", "pattern") for r in _label_rates(j)[2]]
+    any_weakest = [w for label in _RATE_SETS if (w := weakest_of([r for r in card_rates if r.label == label], label, "*")) is not None]
+    if extra:
+        # The user's own labels validate this judge where they cover it; elsewhere the weakest of any judge.
+        return JudgeError(
+            judge_id=judge_id, recall_lo=weakest_lo, languages=(), weakest_lo=weakest_lo, label_rates=extra, weakest_rates=tuple(any_weakest),
+            source="recorded validations where they cover a language; elsewhere the weakest validated figure on the embedded judge's card",
+        )  # fmt: skip
+    return JudgeError(
+        judge_id=judge_id, recall_lo=weakest_lo, source="weakest validated figure on the embedded judge's card", validated=False,
+        weakest_rates=tuple(any_weakest),
+    )  # fmt: skip
+
+
+def judge_error_of(store: ResultStore, judge_id: str, judge_version: str | None) -> JudgeError:
+    """``judge_error_for`` with the validations recorded in ``store`` for this judge version."""
+    try:
+        from accord.pipeline._validations import recorded_rates
+    except ImportError:  # pragma: no cover - the module lands with the recorded validations
+        return judge_error_for(judge_id)
+    return judge_error_for(judge_id, [LabelRates.from_dict(d) for d in recorded_rates(store, judge_id, judge_version)])
 
 
 #: Judge kinds whose agreement confirms a floor violation. The embedded classifier and the
@@ -205,7 +297,7 @@ def score_run(
         raise AccordError(f"judge '{judge}' has no labels for run '{run_id}'", fix=f"accord judge run {run_id} --judge {judge}")
     target = target_name(run)
     verdicts = note_reviews(
-        score_packs(table, packs, run_id=run_id, judge_id=judge, target=target, as_of=as_of, judge_error=judge_error_for(judge)),
+        score_packs(table, packs, run_id=run_id, judge_id=judge, target=target, as_of=as_of, judge_error=judge_error_of(store, judge, version)),
         reviewed,
         run_id,
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from accord.report._build import RunInput, build_report, judge_section
+from accord.report._build import VERIFY_KEYS_NOTE, RunInput, build_report, judge_section, verify_command
 from accord.report._html import render_html
-from accord.report._markdown import render_json, render_markdown
-from accord.report._model import ReportData
+from accord.report._markdown import render_items, render_json, render_markdown, write_items
+from accord.report._model import Attestation, ItemRow, ReportData
 
 Format = Literal["html", "md", "json"]
 FORMATS: tuple[str, ...] = ("html", "md", "json")
@@ -32,12 +32,18 @@ def render(data: ReportData, fmt: Format) -> str:
 
 __all__ = [
     "FORMATS",
+    "VERIFY_KEYS_NOTE",
+    "Attestation",
+    "ItemRow",
     "ReportData",
     "RunInput",
     "build_report",
     "judge_section",
     "render",
     "render_html",
+    "render_items",
     "render_json",
     "render_markdown",
+    "verify_command",
+    "write_items",
 ]

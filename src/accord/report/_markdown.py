@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
+from accord.frameworks import RequirementResult
 from accord.report._fmt import (
     ci,
     descriptive_grade,
@@ -23,9 +25,10 @@ from accord.report._fmt import (
     not_validated_text,
     pct,
     threshold,
+    truncate,
     unassessed_text,
 )
-from accord.report._model import ReportData, TargetSection
+from accord.report._model import ItemRow, JudgeLabel, ReportData, TargetSection, section_id
 
 # Inline markup can start at any of these: backslash-escape them wherever they appear
 # (CommonMark: any ASCII punctuation may be backslash-escaped and then reads as itself).
@@ -105,27 +108,198 @@ def _matrix(r: ReportData) -> list[str]:
             grade = grade_text(descriptive_grade(c.grades), c.decision, t in floor_failed)
             row.append(c.decision.upper() + (f" · {grade}" if grade else ""))
         rows.append(row)
-    out = ["## Deployment matrix", "", *_table(["Target", *(f"{names.get(j, j)} ({j})" for j in js)], rows)]
-    out.append("Reasons (requirement ids and citations):")
-    out.append("")
+    return [_anchor("deployment-matrix"), "## Deployment matrix", "", *_table(["Target", *(f"{names.get(j, j)} ({j})" for j in js)], rows)]
+
+
+def _anchor(anchor: str) -> str:
+    """An HTML anchor for a stable id. Ids are built from ``[a-z0-9-]`` only (``anchor_for``),
+    so this is the one piece of raw HTML the Markdown carries; anything else is refused."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", anchor):
+        raise ValueError(f"not a report anchor: {anchor!r}")
+    return f'<a id="{anchor}"></a>'
+
+
+def _link(text: str, anchor: str) -> str:
+    """A link to an evidence section (``#anchor``), its text escaped."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", anchor):
+        return md_cell(text)
+    return f"[{md_cell(text)}](#{anchor})"
+
+
+def _reasons(t: TargetSection, r: ReportData) -> list[str]:
+    out = []
     for c in r.matrix.cells:
-        if not c.reasons:
+        if c.target != t.target or not c.reasons:
             continue
-        out.append(f"- **{md_cell(c.target)} × {md_cell(c.jurisdiction)}: {md_cell(c.decision)}**")
+        out.append(f"- **{md_cell(c.jurisdiction_name or c.jurisdiction)}: {md_cell(c.decision)}**")
         for reason in c.reasons:
             out.append(f"  - {md_code(reason.requirement_id)} {md_cell(reason.detail)} — {md_cell(reason.cite)} \\[{md_cell(reason.conf)}\\]")
-    out.append("")
+    return ["Reasons by jurisdiction (requirement ids and citations):", "", *out, ""] if out else []
+
+
+KIND_WORD = {
+    "decision": "Decision",
+    "blocks": "Blocks",
+    "frameworks-disagree": "Frameworks disagree",
+    "insufficient": "Insufficient evidence",
+    "judge-error": "Judge error",
+    "review": "Needs review",
+    "unassessed": "Unassessed",
+    "evidence": "Evidence",
+}
+
+
+def _findings(r: ReportData) -> list[str]:
+    out = [_anchor("findings"), "## Key findings", ""]
+    for tf in r.findings:
+        out += [f"### {md_cell(tf.target)}: {md_cell(tf.headline)}", ""]
+        for f in tf.findings:
+            line = f"- **{KIND_WORD.get(f.kind, f.kind)}** · {md_cell(f.text)} ({_link('evidence', f.anchor)})"
+            if f.decide:
+                line += f" What would decide it: {md_cell(f.decide)}"
+            out.append(line)
+        out.append("")
     return out
 
 
-JUDGE_ERROR_HEADING = "## What the judge's error does to these figures"
+def _est(value: float | None, low: float | None, high: float | None, n: int, min_n: int) -> str:
+    if not n or value is None:
+        return "no data (n=0)"
+    thin = f", thin evidence: n < {min_n}" if n < min_n else ""
+    return f"{pct(value)} {ci(low, high)} (n={n}{thin})"
+
+
+def _charts(r: ReportData) -> list[str]:
+    c = r.charts
+    names = r.hazard_names
+    out = [_anchor("charts"), "## Charts (as tables)", "", f"### {md_cell(c.tradeoff_title)}", ""]
+    out += _table(
+        ["Target", "Over-refusal of benign requests", "Harmful compliance"],
+        [[p.name, _est(p.x.value, p.x.low, p.x.high, p.x.n, c.min_n), _est(p.y.value, p.y.low, p.y.high, p.y.n, c.min_n)] for p in c.tradeoff],
+    )
+    if c.grid:
+        cells = {(g.row, g.col): g for g in c.grid}
+        rows = []
+        for t in c.grid_rows:
+            row: list[object] = [t]
+            for h in c.grid_cols:
+                g = cells.get((t, h))
+                row.append("—" if g is None else (f"{pct(g.value, 0)} (n={g.n}{'†' if g.n < c.min_n else ''})" if g.n else "no data"))
+            rows.append(row)
+        out += [f"### {md_cell(c.grid_title)}", "", f"Value: {md_cell(c.grid_metric)}; † marks thin evidence (n < {c.min_n}).", ""]
+        out += _table(["Target", *(names.get(h, h) for h in c.grid_cols)], rows)
+    if c.timeline:
+        out += [f"### {md_cell(c.timeline_title)}", ""]
+        rows = [[name, f"{p.date:%Y-%m-%d}", _est(p.value, p.low, p.high, p.n, c.min_n), p.decision or "—"] for name, pts in c.timeline.items() for p in pts]
+        out += _table(["Target", "Date", c.timeline_label or "value", "Decision"], rows)
+    return out
+
+
+def _contents(r: ReportData) -> list[str]:
+    decision = {f.target: f.decision for f in r.findings}
+    out = [_anchor("contents"), "## Contents", ""]
+    out += [f"- {_link(t.target, t.anchor)} — {md_cell(decision.get(t.target, ''))}" for t in r.targets]
+    out += [f"- {_link('The universal floor rule', 'floor-rule')}", f"- {_link('Judge', 'judge')}", f"- {_link('Rules', 'rules')}", f"- {_link('Packs applied', 'packs')}", f"- {_link('Runs', 'runs')}", f"- {_link('How to read this report', 'how-to-read')}", ""]
+    return out
+
+
+def _floor_rule(r: ReportData) -> list[str]:
+    f = r.floor_rule
+    return [
+        _anchor("floor-rule"),
+        "## The universal floor rule",
+        "",
+        f"{md_cell(f.rule[:1].upper() + f.rule[1:])}. Bound {pct(f.bound, 2)} at {f.confidence:.0%} confidence ({md_cell(f.interval)} interval), "
+        f"counted in units ({md_cell(f.unit)}). Source: {md_cell(f.cite)} \\[{md_cell(f.conf)}\\]. "
+        "Stated once here; each target below shows only its own figures.",
+        "",
+    ]
+
+
+def _provenance(t: TargetSection) -> list[str]:
+    m, p = t.run, t.provenance
+    out = [
+        _anchor(section_id(t.anchor, "run")),
+        _anchor(section_id(t.anchor, "provenance")),
+        "#### Run and provenance",
+        "",
+        f"- Target {md_code(m.target)} (digest {md_code(m.target_digest)}), run {md_code(m.run_id)}, {md_cell(m.status)}, created {m.created_at:%Y-%m-%d %H:%M} UTC, accord {md_cell(m.accord_version or 'unknown')}",
+        f"- Judge {md_code(p.judge_id)} ({md_cell(', '.join(p.judge_versions) or 'unknown version')}): {md_cell(p.judge_error)}",
+        f"- {md_cell(p.completeness)}",
+    ]
+    for a in p.attestations:
+        where = f", transparency log entry {a.log_index}" + (f" of {md_cell(a.log_origin)}" if a.log_origin else "") if a.log_index is not None else ", not found in the transparency log on this machine"
+        signed = f" on {a.attested_at:%Y-%m-%d %H:%M} UTC" if a.attested_at else ""
+        out.append(f"- Attested{signed}: digest {md_code(a.digest)}, signer key id {md_code(a.keyid)}{where}. Verify: {md_code(a.verify)} ({md_cell(a.verify_note)})")
+    if p.attest_hint:
+        out.append(f"- {md_cell(p.attest_hint)}")
+    return [*out, ""]
+
+
+def _target_charts(t: TargetSection, r: ReportData) -> list[str]:
+    """The target's point on the trade-off plot, its breakdowns and grades, as tables."""
+    names, min_n = r.hazard_names, r.charts.min_n
+    out = [_anchor(section_id(t.anchor, "charts")), "#### Charts: trade-off, breakdowns and grades", ""]
+    for p in r.charts.tradeoff:
+        if p.name == t.target:
+            out += [
+                f"Harmful compliance {md_cell(_est(p.y.value, p.y.low, p.y.high, p.y.n, min_n))}; "
+                f"over-refusal of benign requests {md_cell(_est(p.x.value, p.x.low, p.x.high, p.x.n, min_n))}.",
+                "",
+            ]
+    for b in t.charts.breakdowns:
+        out += [f"{md_cell(b.title)}:", ""]
+        out += _table([b.by.replace("_", " "), b.value_label], [[row.label, _est(row.value, row.low, row.high, row.n, min_n)] for row in b.rows])
+    for g in t.charts.grades:
+        out += [f"{md_cell(g.title)}:", ""]
+        out += _table(["Hazard", "Grade", "n"], [[names.get(h, h), grade or "not gradable", n] for h, grade, n in g.grades], {2})
+    return out
+
+
+def _label_text(lab: JudgeLabel) -> str:
+    if lab.unassessed:
+        what = f"unassessed ({lab.unassessed})"
+    else:
+        what = f"refusal {lab.refusal or '?'}, harmful {'yes' if lab.harmful else 'no'}"
+    return f"{lab.judge_id}: {what}" + (" (replaced by review)" if lab.reviewed else "")
+
+
+RESPONSE_LIMIT = 300
+
+
+def _drilldown(t: TargetSection, names: dict[str, str]) -> list[str]:
+    d = t.drilldown
+    counts = ", ".join(f"{n} {k}" for k, n in d.counts.items())
+    out = [_anchor(section_id(t.anchor, "items")), "#### Items that fail, need review or are unassessed", ""]
+    if not d.total:
+        return [*out, "None: every response is acceptable under every pack.", ""]
+    more = f"; the first {d.shown} are listed, all of them with `accord report --items FILE`" if d.shown < d.total else ""
+    out += [f"{d.total} item(s): {md_cell(counts)}{more}.", ""]
+    header = ["Item", "Hazard · intent · language", "Status", "Labels", "Verdict contribution"]
+    rows: list[list[object]] = []
+    for i in d.items:
+        row: list[object] = [
+            f"{i.suite_id}/{i.item_id}" + (f" ({i.variant_id}, epoch {i.epoch})" if i.variant_id != "none" or i.epoch else ""),
+            f"{names.get(i.hazard, i.hazard)} · {i.intent} · {i.language}",
+            i.status,
+            "; ".join(_label_text(lab) for lab in i.labels) or "—",
+            i.contribution,
+        ]
+        if d.responses_included:
+            row.append("(no output)" if i.response is None else truncate(i.response, RESPONSE_LIMIT))
+        rows.append(row)
+    if d.responses_included:
+        header.append("Response (truncated; shown because --include-responses was given)")
+    return out + _table(header, rows)
+
+
 
 
 def _judge_error(t: TargetSection, names: dict[str, str]) -> list[str]:
     e = t.judge_error
     if e is None:
         return []
-    out = [f"### {md_cell(t.target)}", "", f"- {md_cell(judge_recall_text(e))}"]
+    out = [_anchor(section_id(t.anchor, "judge-error")), "#### What the judge's error does to these figures", "", f"- {md_cell(judge_recall_text(e))}"]
     out += [f"- **{md_cell(not_validated_text(e, lang, rec))}**." for lang, rec in e.not_validated.items()]
     out += [f"- {md_cell(floor_effect_text(e))}", f"- {md_cell(unassessed_text(e))}", f"- {md_cell(e.rates)}", ""]
     rows = [
@@ -149,21 +323,22 @@ def _judge_error(t: TargetSection, names: dict[str, str]) -> list[str]:
 def _floor(t: TargetSection, names: dict[str, str]) -> list[str]:
     f = t.floor
     out = [
-        f"### {md_cell(t.target)}: floor **{md_cell(f.status.upper())}**",
+        _anchor(section_id(t.anchor, "floor")),
+        f"#### Universal floor **{md_cell(f.status.upper())}**",
         "",
-        f"{md_cell(f.detail)}. Violation rate {pct(f.value, 2)}, 95% CI {ci(f.ci_low, f.ci_high, 2)}, n={f.n}, bound {pct(f.bound, 2)}; "
-        f"{f.violations} violation(s), {f.confirmed} confirmed harmful; unassessed {f.unassessed}. Source: {md_cell(f.cite)} \\[{md_cell(f.conf)}\\].",
+        f"{md_cell(f.detail)}. Violation rate {pct(f.value, 2)}, 95% CI {ci(f.ci_low, f.ci_high, 2)}, n={f.n}; "
+        f"{f.violations} violation(s), {f.confirmed} confirmed harmful; unassessed {f.unassessed}. The rule: see the universal floor rule above.",
         "",
     ]
     rows = [[f"{names.get(h.hazard, h.hazard)} ({h.hazard})", h.n, h.violations, h.confirmed, pct(h.value), ci(h.ci_low, h.ci_high), h.unassessed] for h in f.per_hazard]
     return out + _table(["Hazard", "n", "Violations", "Confirmed", "Rate", "95% CI", "Unassessed"], rows, {1, 2, 3, 4, 5, 6})
 
 
-def _verdicts(t: TargetSection, names: dict[str, str]) -> list[str]:
-    out = [f"### {md_cell(t.target)}", ""]
+def _verdicts(t: TargetSection, names: dict[str, str], r: ReportData) -> list[str]:
+    out = [_anchor(section_id(t.anchor, "verdicts")), "#### Verdicts by pack", ""]
     for v in t.verdicts:
         out.append(
-            f"#### {md_cell(v.pack_name)} ({md_code(v.pack_id)}, {md_cell(v.jurisdiction_name or v.jurisdiction)}, version {md_cell(v.pack_version)}, "
+            f"##### {md_cell(v.pack_name)} ({md_code(v.pack_id)}, {md_cell(v.jurisdiction_name or v.jurisdiction)}, version {md_cell(v.pack_version)}, "
             f"{md_cell(v.pack_status)}{', binding' if v.binding else ''}): **{md_cell(v.decision)}**"
         )
         out.append("")
@@ -173,23 +348,72 @@ def _verdicts(t: TargetSection, names: dict[str, str]) -> list[str]:
             out.append(f"Note: {md_cell(note)}")
         out.append("")
         if v.requirements:
+            corrected = any(q.corrected_value is not None for q in v.requirements)
+            notes = {q.correction for q in v.requirements if q.correction}
+            shared = next(iter(notes)) if len(notes) == 1 else None
             rows = [
                 [
-                    f"{q.requirement_id}: {q.title}",
+                    q.requirement_id,
                     q.metric.replace("_", " ") + (f" ({names.get(q.hazard, q.hazard)})" if q.hazard else ""),
                     pct(q.value),
                     ci(q.ci_low, q.ci_high),
+                    *([_corrected(q, with_note=shared is None)] if corrected else []),
                     q.n,
                     q.unassessed,
-                    threshold(q.threshold_op, q.threshold),
                     q.status + (f" ({q.grade})" if q.grade else ""),
-                    f"{q.cite} [{q.conf}]",
                 ]
                 for q in v.requirements
             ]
-            out += _table(["Requirement", "Metric", "Value", "95% CI", "n", "Unassessed", "Threshold", "Result", "Source"], rows, {2, 3, 4, 5})
+            header = ["Requirement (rule: see Rules)", "Metric", "Value", "95% CI", *(["Corrected for judge error"] if corrected else []), "n", "Unassessed", "Result"]
+            out += _table(header, rows, {2, 3, 4, 5} | ({6} if corrected else set()))
+            if shared:
+                out += [f"Judge-error correction: {md_cell(shared)}", ""]
         else:
             out += ["Universal floor only (see the floor above).", ""]
+    out += _reasons(t, r)
+    return out
+
+
+def _corrected(q: RequirementResult, *, with_note: bool = True) -> str:
+    """The judge-error-corrected rate with its interval (``—`` where none was computed)."""
+    if q.corrected_value is None:
+        return "—"
+    return f"{pct(q.corrected_value)} {ci(q.corrected_low, q.corrected_high)}" + (f" ({q.correction})" if q.correction and with_note else "")
+
+
+def _base(requirement_id: str) -> str:
+    """``ail-hazard:violent-crimes`` -> ``ail-hazard``: a per-hazard row's requirement."""
+    return requirement_id.split(":", 1)[0]
+
+
+def _rules(r: ReportData) -> list[str]:
+    """Every pack's requirements once (title, threshold, minimum n, rule, source): the same for
+    every target, so the per-target tables show only figures."""
+    out = [_anchor("rules"), "## Rules", "", "What each requirement tests and where it comes from; stated once, the same for every target.", ""]
+    seen: dict[str, dict[str, RequirementResult]] = {}
+    for t in r.targets:
+        for v in t.verdicts:
+            mine = seen.setdefault(v.pack_id, {})
+            for q in v.requirements:
+                mine.setdefault(_base(q.requirement_id), q)
+    names = {p.pack_id: p.name for p in r.packs}
+    for pack_id, reqs in seen.items():
+        if not reqs:
+            continue
+        out += [f"### {md_cell(names.get(pack_id, pack_id))} ({md_code(pack_id)})", ""]
+        rows = [
+            [
+                base + (" (per hazard)" if q.hazard and q.requirement_id != base else ""),
+                re.sub(r"^[^:]*:\s*", "", q.title) if q.title.startswith(base) else q.title,
+                q.metric.replace("_", " "),
+                threshold(q.threshold_op, q.threshold),
+                q.min_n,
+                q.decision_rule,
+                f"{q.cite} [{q.conf}]",
+            ]
+            for base, q in reqs.items()
+        ]
+        out += _table(["Requirement", "Title", "Metric", "Threshold", "Minimum n", "Decision rule", "Source"], rows, {4})
     return out
 
 
@@ -205,12 +429,18 @@ def _heatmap(t: TargetSection, names: dict[str, str]) -> list[str]:
                 c = cells.get((group, h, p))
                 row.append("—" if c is None else f"{pct(c.rate, 0)} (n={c.n}" + (f", ua {c.unassessed})" if c.unassessed else ")"))
             rows.append(row)
-    return [f"### {md_cell(t.target)}", "", *_table(["Items", "Hazard", *packs], rows)]
+    return [_anchor(section_id(t.anchor, "heatmap")), "#### Hazard by pack (share acceptable under each pack)", "", *_table(["Items", "Hazard", *packs], rows)]
 
 
 def _divergence(t: TargetSection, names: dict[str, str]) -> list[str]:
     d = t.divergence
-    out = [f"### {md_cell(t.target)}: {d.disagreeing} of {d.responses} responses disagreed on", ""]
+    out = [
+        _anchor(section_id(t.anchor, "divergence")),
+        f"#### Where the packs disagree: {d.disagreeing} of {d.responses} responses",
+        "",
+        "Row pack accepts, column pack rejects. Model outputs are never shown here; prompts are truncated and withheld for floor hazards.",
+        "",
+    ]
     rows = [[p, *("·" if p == q else d.matrix[i][j] for j, q in enumerate(d.packs))] for i, p in enumerate(d.packs)]
     out += _table(["accepted by ↓ · rejected by →", *d.packs], rows, set(range(1, len(d.packs) + 1)))
     if d.examples:
@@ -232,7 +462,7 @@ def _divergence(t: TargetSection, names: dict[str, str]) -> list[str]:
 def _judge(r: ReportData) -> list[str]:
     j = r.judge
     versions = ", ".join(md_cell(v) for v in j.versions) or "unknown"
-    out = ["## Judge", "", f"Judge {md_code(j.judge_id)}; label versions: {versions}; card version: {md_cell(j.card_version or 'none')}.", ""]
+    out = [_anchor("judge"), "## Judge", "", f"Judge {md_code(j.judge_id)}; label versions: {versions}; card version: {md_cell(j.card_version or 'none')}.", ""]
     if j.agreement:
         rows = []
         for a in j.agreement:
@@ -249,7 +479,7 @@ def _judge(r: ReportData) -> list[str]:
 
 
 def _runs(r: ReportData) -> list[str]:
-    out = ["## Runs", ""]
+    out = [_anchor("runs"), "## Runs", ""]
     for t in r.targets:
         m = t.run
         out += [
@@ -263,50 +493,89 @@ def _runs(r: ReportData) -> list[str]:
     return out
 
 
-def render_markdown(r: ReportData) -> str:
-    """The report as GitHub-flavoured Markdown."""
+def _target(t: TargetSection, r: ReportData) -> list[str]:
+    """One target's details, in the order a reader checks them."""
     names = r.hazard_names
+    out = [_anchor(t.anchor), f"### {md_cell(t.target)}", ""]
+    out += _provenance(t)
+    out += _judge_error(t, names)
+    out += _floor(t, names)
+    out += _verdicts(t, names, r)
+    out += _heatmap(t, names)
+    out += _divergence(t, names)
+    out += _target_charts(t, r)
+    out += _drilldown(t, names)
+    return out
+
+
+def render_markdown(r: ReportData) -> str:
+    """The report as GitHub-flavoured Markdown, findings first, in the same order as the HTML:
+    summary, deployment matrix, key findings, charts (as tables), contents, the floor rule
+    once, each target's details, then judge, packs, runs and how to read."""
     out = [
         f"# {md_cell(r.title)}",
         "",
         f"Generated {r.generated_at:%Y-%m-%d %H:%M} UTC by accord {md_cell(r.accord_version)} · taxonomy {md_cell(r.taxonomy_version)} · judge {md_code(r.judge.judge_id)}",
         "",
+        _anchor("summary"),
         "## Summary",
         "",
         md_text(r.summary),
         "",
-    ]
-    if any(t.judge_error for t in r.targets):
-        out += [JUDGE_ERROR_HEADING, "", "The floor's upper bound per hazard and language, with a perfect judge and divided by the lower bound of the judge's measured harmful recall. Unassessed responses count as possible floor violations.", ""]
-        for t in r.targets:
-            out += _judge_error(t, names)
-    out += [
         *_matrix(r),
-        "## Universal floor",
+        *_findings(r),
+        *_charts(r),
+        *_contents(r),
+        *_floor_rule(r),
+        _anchor("targets"),
+        "## Targets",
         "",
     ]
     for t in r.targets:
-        out += _floor(t, names)
-    out += ["## Verdicts by pack", ""]
-    for t in r.targets:
-        out += _verdicts(t, names)
-    out += ["## Hazard by pack (share acceptable under each pack)", ""]
-    for t in r.targets:
-        out += _heatmap(t, names)
-    out += ["## Where the packs disagree", "", "Row pack accepts, column pack rejects. Model outputs are never shown; prompts are truncated and withheld for floor hazards.", ""]
-    for t in r.targets:
-        out += _divergence(t, names)
+        out += _target(t, r)
     out += _judge(r)
-    out += ["## Packs applied", ""]
+    out += _rules(r)
+    out += [_anchor("packs"), "## Packs applied", ""]
     out += _table(
         ["Pack", "Jurisdiction", "Version", "Status", "Effective", "Sources"],
         [[f"{p.name} ({p.pack_id})", p.jurisdiction_name or p.jurisdiction, p.version, p.status + (", binding" if p.binding else ""), (p.effective_from or "—") + (f" to {p.effective_until}" if p.effective_until else ""), "; ".join(p.sources)] for p in r.packs],
     )
     out += _runs(r)
-    out += ["## How to read this report", "", *(f"{i}. {md_cell(n)}" for i, n in enumerate(r.notes, 1)), ""]
+    out += [_anchor("how-to-read"), "## How to read this report", "", *(f"{i}. {md_cell(n)}" for i, n in enumerate(r.notes, 1)), ""]
     return "\n".join(out)
 
 
 def render_json(r: ReportData) -> str:
     """The structured data every other format is rendered from."""
     return r.model_dump_json(indent=2) + "\n"
+
+
+def render_items(rows: Sequence[ItemRow], fmt: str = "jsonl") -> str:
+    """The full per-item table (``accord report --items``) as JSON Lines or CSV.
+
+    Kept out of the report itself (which shows only the drill-down) so the page stays small;
+    CSV joins the pack lists with ``;``. Model output is present only where the rows carry it
+    (``--include-responses``).
+    """
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        fields = list(ItemRow.model_fields)
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            doc = r.model_dump(mode="json")
+            writer.writerow({k: ";".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in doc.items()})
+        return buf.getvalue()
+    if fmt != "jsonl":
+        raise ValueError(f"unknown item table format {fmt!r}")
+    return "".join(r.model_dump_json() + "\n" for r in rows)
+
+
+def write_items(path: Path, rows: Sequence[ItemRow]) -> None:
+    """Write ``render_items`` to ``path``: CSV when it ends in ``.csv``, else JSON Lines."""
+    fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_items(rows, fmt), encoding="utf-8")

@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from accord.store._protocol import KeyTuple, ResultStore
-from accord.store._records import MAX_NOTE_CHARS, MAX_REVIEWER_CHARS, ReviewDecision, RunInfo, RunStatus, SuiteRef
+from accord.store._records import (
+    MAX_NOTE_CHARS,
+    MAX_REVIEWER_CHARS,
+    ConfusionCounts,
+    JudgeValidation,
+    ReviewDecision,
+    RunInfo,
+    RunStatus,
+    SuiteRef,
+    ValidationTask,
+)
 
 if TYPE_CHECKING:
     from accord.store._store import Store
@@ -18,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_NOTE_CHARS",
     "MAX_REVIEWER_CHARS",
+    "ConfusionCounts",
+    "JudgeValidation",
     "KeyTuple",
     "ResultStore",
     "ReviewDecision",
@@ -25,6 +37,7 @@ __all__ = [
     "RunStatus",
     "Store",
     "SuiteRef",
+    "ValidationTask",
     "write_export",
 ]
 

@@ -142,3 +142,25 @@ def m006_response_provenance(conn: sa.Connection) -> None:
     _add_column(conn, "responses", sa.Column("source_run", sa.String(200)))
     _add_column(conn, "responses", sa.Column("source_created_at", sa.String(40)))
     _add_column(conn, "response_cache", sa.Column("run_id", sa.String(200)))
+
+
+@migration
+def m007_judge_validations(conn: sa.Connection) -> None:
+    # Judges scored against a user's labelled file (``accord judge validate --labels --record``),
+    # every one kept (append-only); scoring reads the confusion counts per label and language.
+    sa.Table(
+        "judge_validations",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("judge_id", sa.String(400), nullable=False),
+        sa.Column("judge_version", sa.String(100), nullable=False),
+        sa.Column("task", sa.String(20), nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("source_digest", sa.String(80), nullable=False),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("recorded_by", sa.String(200)),
+        sa.Column("recorded_at", sa.String(40), nullable=False),
+        sa.Column("result_json", sa.Text, nullable=False),
+        sa.Index("ix_judge_validations_judge", "judge_id"),
+        sqlite_autoincrement=True,
+    ).create(conn, checkfirst=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from accord.store._records import ReviewDecision, RunInfo
+from accord.store._records import JudgeValidation, ReviewDecision, RunInfo
 
 if TYPE_CHECKING:
     from accord.records import Item, Label, Response
@@ -22,7 +22,8 @@ KeyTuple = tuple[str, str, str, int]  # suite_id, item_id, variant_id, epoch
 @runtime_checkable
 class ResultStore(Protocol):
     """Runs, their items, responses (at most one success per key; errors may be retried, every
-    attempt kept), labels, people's review decisions, a completion cache, artifacts, and shard leases."""
+    attempt kept), labels, people's review decisions, judges' recorded validations, a completion cache,
+    artifacts, and shard leases."""
 
     url: str
 
@@ -66,6 +67,10 @@ class ResultStore(Protocol):
     def get_response(self, run_id: str, key: KeyTuple) -> Response | None: ...
     def add_reviews(self, reviews: Sequence[ReviewDecision]) -> list[int]: ...
     def iter_reviews(self, run_id: str) -> Iterator[ReviewDecision]: ...
+
+    # judge validations against users' labelled files, append-only (oldest first)
+    def add_judge_validation(self, rec: JudgeValidation) -> int: ...
+    def iter_judge_validations(self, judge_id: str | None = None) -> Iterator[JudgeValidation]: ...
 
     # cache and artifacts
     def cache_get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]: ...

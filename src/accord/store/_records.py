@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 RunStatus = Literal["running", "complete", "interrupted", "failed"]
 
@@ -83,3 +84,93 @@ class ReviewDecision(BaseModel):
     def key(self) -> tuple[str, str, str, int]:
         """(suite_id, item_id, variant_id, epoch), as ``KeyTuple``."""
         return (self.suite_id, self.item_id, self.variant_id, self.epoch)
+
+
+ValidationTask = Literal["refusal3", "refused", "harmful"]
+#: The classes of each validation task, as ``Agreement.classes`` spells them.
+TASK_CLASSES: dict[str, frozenset[str]] = {
+    "refusal3": frozenset({"none", "partial", "full"}),
+    "refused": frozenset({"false", "true"}),
+    "harmful": frozenset({"false", "true"}),
+}
+
+
+class ConfusionCounts(BaseModel):
+    """A judge against gold labels on some rows: ``confusion[i][j]`` counts the assessed rows of
+    gold class ``classes[i]`` the judge put in class ``classes[j]``; ``n`` counts every row,
+    ``n_assessed`` those the judge gave a label (the confusion's total)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    classes: tuple[str, ...] = Field(min_length=1)
+    confusion: tuple[tuple[int, ...], ...]
+    n: int = Field(ge=0)
+    n_assessed: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConfusionCounts:
+        k = len(self.classes)
+        if len(set(self.classes)) != k:
+            raise ValueError(f"classes repeat: {self.classes}")
+        if len(self.confusion) != k or any(len(row) != k for row in self.confusion):
+            raise ValueError(f"confusion must be {k} x {k} (one row and column per class)")
+        if any(x < 0 for row in self.confusion for x in row):
+            raise ValueError("confusion counts must be non-negative")
+        if sum(map(sum, self.confusion)) != self.n_assessed or self.n_assessed > self.n:
+            raise ValueError("confusion must total n_assessed, at most n")
+        return self
+
+    def collapse(self, positive: Collection[str]) -> tuple[int, int, int, int]:
+        """``(tp, fn, tn, fp)`` treating the classes in ``positive`` as one positive class, gold
+        and judged alike (e.g. refused = full or partial)."""
+        unknown = set(positive) - set(self.classes)
+        if unknown:
+            raise ValueError(f"not a class here: {sorted(unknown)}")
+        pos = [c in positive for c in self.classes]
+        tp = fn = tn = fp = 0
+        for i, row in enumerate(self.confusion):
+            for j, count in enumerate(row):
+                if pos[i] and pos[j]:
+                    tp += count
+                elif pos[i]:
+                    fn += count
+                elif pos[j]:
+                    fp += count
+                else:
+                    tn += count
+        return tp, fn, tn, fp
+
+
+class JudgeValidation(BaseModel):
+    """A judge scored against a labelled file, as recorded (``accord judge validate --labels
+    FILE --record``). Append-only: never edited; ``id`` is assigned by the store (``None``
+    before it is stored) and grows with every record.
+
+    ``source`` is the file's name as given, ``source_digest`` ``sha256:`` and the hex digest of
+    its bytes; ``by_locale`` holds the counts per locale (a BCP 47 language, as the file's rows
+    were grouped), ``overall`` over every row.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    id: int | None = None
+    judge_id: str = Field(min_length=1, max_length=400)
+    judge_version: str = Field(max_length=100)
+    task: ValidationTask
+    source: str = Field(min_length=1)
+    source_digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    n: int = Field(ge=0)
+    recorded_by: str | None = Field(default=None, max_length=MAX_REVIEWER_CHARS)
+    recorded_at: datetime
+    overall: ConfusionCounts
+    by_locale: dict[str, ConfusionCounts] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _classes_fit_task(self) -> JudgeValidation:
+        want = TASK_CLASSES[self.task]
+        for where, counts in [("overall", self.overall), *self.by_locale.items()]:
+            if set(counts.classes) != want:
+                raise ValueError(f"{where}: task {self.task} has classes {sorted(want)}, not {list(counts.classes)}")
+        return self
+
+    def result(self) -> dict[str, Any]:
+        """What the store keeps as ``result_json``."""
+        return {"overall": self.overall.model_dump(mode="json"), "by_locale": {k: v.model_dump(mode="json") for k, v in self.by_locale.items()}}

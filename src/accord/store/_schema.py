@@ -175,3 +175,25 @@ reviews = sa.Table(
     sa.Column("reason", sa.String(200), nullable=False),
     sa.Column("overrides_json", sa.Text, nullable=False),
 )
+
+# m007: a judge scored against a labelled file (``accord judge validate --labels FILE --record``).
+# Append-only: a row is never updated or deleted; a later validation of the same judge, task and
+# language is the one scoring reads (``accord.pipeline.recorded_rates``), the earlier ones stay.
+# ``result_json``: ``{"overall": {...}, "by_locale": {locale: {...}}}``, each entry
+# ``{"classes", "confusion", "n", "n_assessed"}`` (``confusion[i][j]``: gold class i judged j).
+judge_validations = sa.Table(
+    "judge_validations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("judge_id", sa.String(400), nullable=False),
+    sa.Column("judge_version", sa.String(100), nullable=False),
+    sa.Column("task", sa.String(20), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_digest", sa.String(80), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("recorded_by", sa.String(200)),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("result_json", sa.Text, nullable=False),
+    sa.Index("ix_judge_validations_judge", "judge_id"),
+    sqlite_autoincrement=True,
+)

@@ -27,7 +27,7 @@ from accord.ids import validate_run_id
 from accord.records import ErrorKind, Label, Message, Response
 from accord.store import _schema as s
 from accord.store._migrations import migrate
-from accord.store._records import ReviewDecision, RunInfo, SuiteRef
+from accord.store._records import ConfusionCounts, JudgeValidation, ReviewDecision, RunInfo, SuiteRef
 
 KeyTuple = tuple[str, str, str, int]  # suite_id, item_id, variant_id, epoch
 
@@ -927,6 +927,52 @@ class Store:
                     reason=row.reason,
                     overrides=json.loads(row.overrides_json),
                 )
+
+    # -- judge validations (``accord judge validate --labels FILE --record``) ---------
+    def add_judge_validation(self, rec: JudgeValidation) -> int:
+        """Append ``rec`` (its ``id`` is ignored); return the id the store gave it.
+
+        Append-only: nothing updates or deletes a validation, so every figure a score once
+        used stays on record; a later validation of the same judge supersedes for scoring only.
+        """
+        t = s.judge_validations
+        row = {
+            "judge_id": rec.judge_id,
+            "judge_version": rec.judge_version,
+            "task": rec.task,
+            "source": rec.source,
+            "source_digest": rec.source_digest,
+            "n": rec.n,
+            "recorded_by": rec.recorded_by,
+            "recorded_at": rec.recorded_at.isoformat(),
+            "result_json": json.dumps(rec.result(), ensure_ascii=False, sort_keys=True),
+        }
+        with self._write() as conn:
+            return int(conn.execute(sa.insert(t).values(**row).returning(t.c.id)).scalar_one())
+
+    def iter_judge_validations(self, judge_id: str | None = None) -> Iterator[JudgeValidation]:
+        """Recorded validations (of ``judge_id`` only, if given), oldest first."""
+        t = s.judge_validations
+        q = sa.select(t)
+        if judge_id is not None:
+            q = q.where(t.c.judge_id == judge_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(t.c.id)).all()
+        for row in rows:
+            result = json.loads(row.result_json)
+            yield JudgeValidation(
+                id=int(row.id),
+                judge_id=row.judge_id,
+                judge_version=row.judge_version,
+                task=row.task,
+                source=row.source,
+                source_digest=row.source_digest,
+                n=int(row.n),
+                recorded_by=row.recorded_by,
+                recorded_at=datetime.fromisoformat(row.recorded_at),
+                overall=ConfusionCounts(**result["overall"]),
+                by_locale={k: ConfusionCounts(**v) for k, v in result.get("by_locale", {}).items()},
+            )
 
     # -- response cache --------------------------------------------------------------
     def cache_get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:

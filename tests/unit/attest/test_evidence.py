@@ -270,3 +270,36 @@ def test_hostile_bundles_name_the_file_and_field(scored: tuple[str, Path, Path],
     big.write_text(" " * (16 * 1024 * 1024 + 1))
     result = _verify(env, pub, "--disclosure", str(big))
     assert result.exit_code == ExitCode.CHECK_FAILED and "limit" in str(result.exception)
+
+
+def test_the_bundle_records_the_taxonomy_and_recompute_refuses_another(scored: tuple[str, Path, Path]) -> None:
+    """Hazard ids, floor membership and defaults come from the taxonomy: a bundle scored under
+    another version cannot be recomputed here, and says why instead of reporting differences."""
+    from accord.pipeline._attest import recompute_verdicts
+    from accord.taxonomy import load_taxonomy
+
+    _db, env, _pub = scored
+    doc = json.loads(_bundle(env).read_text())
+    assert doc["context"]["taxonomy"] == load_taxonomy().version
+    doc["context"]["taxonomy"] = "0.0-other"
+    with pytest.raises(VerificationError, match="taxonomy 0.0-other"):
+        recompute_verdicts(doc)
+
+
+def test_recompute_uses_the_judge_rates_in_the_bundle(scored: tuple[str, Path, Path]) -> None:
+    """The judge's validated counts travel in the bundle; changing them changes the corrected
+    rates, so the recomputation no longer matches what was signed."""
+    from accord.attest._models import Statement
+    from accord.pipeline._attest import compare_verdicts, recompute_verdicts
+
+    _db, env, _pub = scored
+    doc = json.loads(_bundle(env).read_text())
+    payload = json.loads(__import__("base64").b64decode(json.loads(env.read_text())["payload"]))
+    signed = Statement.from_json(json.dumps(payload).encode()).predicate["verdicts"]
+    errors = [j["error"] for j in doc["context"]["judges"].values() if j.get("error")]
+    assert errors and all(e["label_rates"] or e["weakest_rates"] for e in errors)
+    for e in errors:
+        for r in e["label_rates"] + e["weakest_rates"]:
+            r["fp"] = r["fp"] * 3 + 5  # a judge far less specific than validated
+    problems = compare_verdicts(signed, recompute_verdicts(doc))
+    assert problems and any("corrected" in p or "status" in p or "decision" in p for p in problems)

@@ -82,13 +82,17 @@ def populate(
     confirm: bool = True,
     plan: tuple[tuple[str, str, str, int], ...] = PLAN,
     violation_item: str = VIOLATION_ITEM,
+    created: datetime | None = None,
 ) -> None:
-    """One run: items (``plan``), responses (``errors`` of them failed) and the judge's labels."""
+    """One run: items (``plan``), responses (``errors`` of them failed) and the judge's labels.
+
+    ``created`` dates the run (default 2026-11-23 09:00 UTC): runs of one target at several
+    dates make the report's timeline."""
     from accord.store import ReviewDecision, RunInfo, SuiteRef
     from accord.suites import digest_items
 
     its = items(suite_id, plan)
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    now = created or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     store.create_or_resume_run(
         RunInfo(
             run_id=run_id,
