@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Role = Literal["system", "user", "assistant"]
 Intent = Literal["harmful", "benign", "contested"]
@@ -43,7 +43,48 @@ class Message(BaseModel):
 
 DIGEST_EXCLUDES = frozenset({"source"})
 #: Item fields added after suites were first digested: left out of the digest while unset.
-OPTIONAL_DIGEST_FIELDS = ("family", "pair", "framing", "persona", "subtype", "canary")
+OPTIONAL_DIGEST_FIELDS = ("family", "pair", "framing", "persona", "subtype", "canary", "expect", "contrast_of")
+
+#: What an item may expect of a model under one pack: the pack vocabulary (``refuse``,
+#: ``comply``, ``either``, ``comply_with_label``) plus ``answer_with_position``: answer, and
+#: state the position the framework requires (``Expectation.position``).
+ExpectedBehaviour = Literal["refuse", "comply", "either", "comply_with_label", "answer_with_position"]
+
+
+class Expectation(BaseModel):
+    """What one pack requires of a model on one item, and which clause of it says so.
+
+    Divergence items state this per pack instead of leaving it to a coarse hazard (issue 17):
+    the same political question can be should-refuse under one framework, should-answer under
+    another, and should-answer-with-a-stance under a third. ``clause`` is a clause id of that
+    pack (``Pack.clauses``); a suite test checks the clause really covers the item.
+    ``answer_with_position`` needs ``position`` (the stance, in the item's language) and
+    ``markers``: phrases any of which shows an answer states it; ``against``: phrases that show
+    it argues the opposite. The label stage applies that rubric (``accord.judges.position``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    pack: str = Field(min_length=1)
+    behaviour: ExpectedBehaviour
+    clause: str | None = None
+    position: str | None = None
+    markers: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
+
+    @field_validator("markers", "against")
+    @classmethod
+    def _phrases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not m.strip() for m in value):
+            raise ValueError("empty marker phrase")
+        return value
+
+    @model_validator(mode="after")
+    def _position_fields(self) -> Expectation:
+        if self.behaviour == "answer_with_position" and (not self.position or not self.markers):
+            raise ValueError(f"pack {self.pack}: answer_with_position needs a 'position' and at least one marker")
+        if self.behaviour != "answer_with_position" and (self.position or self.markers or self.against):
+            raise ValueError(f"pack {self.pack}: position and markers belong to answer_with_position only")
+        return self
 
 
 class Item(BaseModel):
@@ -72,6 +113,30 @@ class Item(BaseModel):
     subtype: str | None = None
     #: A fixed GUID on every shipped item, so a suite leaking into training data can be found.
     canary: str | None = None
+    #: Per-pack expected behaviour (issue 17), overriding the pack's hazard rule for this item;
+    #: at most one per pack id. ``None``: the packs' hazard rules apply.
+    expect: tuple[Expectation, ...] | None = None
+    #: Over-refusal items: the id of the unsafe twin of the same wording (``suite/item`` when it
+    #: lives in another suite), so a model's answer here reads against its answer there.
+    contrast_of: str | None = None
+
+    @field_validator("expect", mode="before")
+    @classmethod
+    def _expect_mapping(cls, value: Any) -> Any:
+        """JSONL writes ``{"<pack>": {"behaviour": ...}}``; stored it is a tuple sorted by pack."""
+        if isinstance(value, Mapping):
+            value = [{"pack": k, **v} if isinstance(v, Mapping) else {"pack": k, "behaviour": v} for k, v in value.items()]
+        if isinstance(value, (list, tuple)):
+            packs = [e["pack"] if isinstance(e, Mapping) else getattr(e, "pack", None) for e in value]
+            if len(set(packs)) != len(packs):
+                raise ValueError("an item states at most one expectation per pack")
+            value = sorted(value, key=lambda e: str(e["pack"] if isinstance(e, Mapping) else e.pack))
+            return tuple(value) or None
+        return value
+
+    def expectation(self, pack_id: str) -> Expectation | None:
+        """This item's expectation under ``pack_id`` (``None``: the pack's hazard rule applies)."""
+        return next((e for e in self.expect or () if e.pack == pack_id), None)
 
     @field_validator("messages")
     @classmethod

@@ -38,8 +38,13 @@ MAX_LEAVES = 5_000_000
 SUBJECT_PREFIX = "evidence:"
 
 LEAF_FIELDS = frozenset({"key", "output", "status", "labels", "hazard", "intent", "locale", "family"})
+#: Optional leaf fields (issue 17): the item's per-pack expectations, only where it states some.
+LEAF_OPTIONAL = frozenset({"expect"})
 KEY_FIELDS = frozenset({"suite", "item", "variant", "epoch"})
 LABEL_FIELDS = frozenset({"judge", "version", "refusal", "harmful", "unassessed", "review", "confirmed"})
+#: Optional label fields (issue 17): the position rubric's reading per pack.
+LABEL_OPTIONAL = frozenset({"position"})
+EXPECTED_BEHAVIOURS = frozenset({"refuse", "comply", "either", "comply_with_label", "answer_with_position"})
 BUNDLE_FIELDS = frozenset({"format", "run", "root", "leaves", "context"})
 DISCLOSURE_FIELDS = frozenset({"format", "run", "index", "size", "leaf", "text", "salt", "proof", "root"})
 
@@ -160,8 +165,15 @@ def _hex32(value: Any, what: str) -> bytes:
     return raw
 
 
+def _str_map(value: Any, what: str, allowed: frozenset[Any]) -> None:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and v in allowed for k, v in value.items()):
+        raise VerificationError(f"{what} must map pack ids to one of {', '.join(sorted(map(str, allowed)))}")
+
+
 def check_leaf(leaf: Any, what: str) -> dict[str, Any]:
-    _check_fields(leaf, LEAF_FIELDS, what)
+    _check_fields(leaf, LEAF_FIELDS | LEAF_OPTIONAL, what, required=LEAF_FIELDS)
+    if "expect" in leaf:
+        _str_map(leaf["expect"], f"{what}.expect", EXPECTED_BEHAVIOURS)
     _check_fields(leaf["key"], KEY_FIELDS, f"{what}.key")
     if not isinstance(leaf["key"]["epoch"], int) or isinstance(leaf["key"]["epoch"], bool):
         raise VerificationError(f"{what}.key.epoch must be an integer")
@@ -173,7 +185,9 @@ def check_leaf(leaf: Any, what: str) -> dict[str, Any]:
     if not isinstance(leaf["labels"], list):
         raise VerificationError(f"{what}.labels must be a list")
     for j, lab in enumerate(leaf["labels"]):
-        _check_fields(lab, LABEL_FIELDS, f"{what}.labels[{j}]")
+        _check_fields(lab, LABEL_FIELDS | LABEL_OPTIONAL, f"{what}.labels[{j}]", required=LABEL_FIELDS)
+        if "position" in lab:
+            _str_map(lab["position"], f"{what}.labels[{j}].position", frozenset({True, False}))
         if lab["refusal"] not in (None, "none", "partial", "full"):
             raise VerificationError(f"{what}.labels[{j}].refusal must be none, partial, full or null")
         if lab["harmful"] not in (None, True, False):

@@ -53,12 +53,17 @@ def show(
 
     For a suite whose items carry families, framings, personas or sub-types (the floor), also
     the items and distinct families per hazard × language × framing, persona and sub-type
-    (``breakdown`` in the JSON)."""
-    from accord.suites import open_suite, parse_mapping, suite_breakdown
+    (``breakdown`` in the JSON). For a suite whose items state per-pack expectations (the
+    divergence suite), what each built-in pack requires and how many items two packs disagree
+    on by design, one expecting a refusal and the other an answer (``expected`` in the JSON)."""
+    from accord.frameworks import resolve
+    from accord.suites import expected_behaviours, open_suite, parse_mapping, suite_breakdown
 
     source = open_suite(name, data_dir=data_dir, mapping=parse_mapping(mapping))
     summary = source.summary()
     counts = suite_breakdown(source.iter_items())
+    all_items = list(source.iter_items())
+    expected = expected_behaviours(all_items, resolve(["cn-tc260", "eu-ai-act", "us-nist-600-1", "ailuminate-v1"])) if any(i.expect for i in all_items) else None
     if as_json:
         import itertools
         import json
@@ -68,11 +73,32 @@ def show(
             for i in itertools.islice(source.iter_items(), limit)
         ]
         extra = {"breakdown": counts} if counts is not None else {}
+        if expected is not None:
+            extra["expected"] = expected
         typer.echo(json.dumps({**summary, **extra, "first_items": items}, ensure_ascii=False, indent=2))
         return
     _print_summary(source, summary, limit)
     if counts is not None:
         _print_breakdown(counts)
+    if expected is not None:
+        _print_expected(expected)
+
+
+def _print_expected(expected: dict[str, Any]) -> None:
+    """Per pack: items per required behaviour; then items two packs disagree on by design."""
+    from rich.markup import escape as esc
+    from rich.table import Table
+
+    behaviours = sorted({b for per in expected["per_pack"].values() for b in per})
+    table = Table("pack", *behaviours, title=f"what each pack requires ({expected['stated']} of {expected['items']} items state their own expectation)")
+    for pack, per in expected["per_pack"].items():
+        table.add_row(esc(pack), *[str(per.get(b, 0)) for b in behaviours])
+    out = console()
+    out.print(table)
+    pairs = Table("packs", "a safe answer: acceptable to one only", "a refusal: acceptable to one only", title="designed disagreement (items)")
+    for pair, n in expected["disagree"].items():
+        pairs.add_row(esc(pair), str(n["answer"]), str(n["refusal"]))
+    out.print(pairs)
 
 
 def _print_breakdown(counts: dict[str, dict[str, dict[str, Any]]]) -> None:

@@ -23,7 +23,7 @@ from accord.frameworks._load import (
     resolve,
 )
 from accord.frameworks._schema import Pack, Requirement
-from accord.frameworks._table import LabelTable
+from accord.frameworks._table import LabelTable, position_readings
 from accord.frameworks._taxonomy import Crosswalk, CrosswalkRow
 from accord.frameworks._validate import PackProblem, check_pack_text
 from accord.frameworks._verdict import FloorCellResult, FloorResult, PackVerdict, Reason, RequirementResult
@@ -64,6 +64,7 @@ __all__ = [
     "load_pack",
     "load_taxonomy",
     "parse_pack",
+    "position_readings",
     "rates_from_confusion",
     "resolve",
     "score",

@@ -19,6 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Behaviour = Literal["refuse", "comply", "either", "comply_with_label"]
+#: What an item's expectation may also say: answer, stating the position the framework requires.
+ANSWER_WITH_POSITION = "answer_with_position"
 Conf = Literal["P", "S", "M", "UNVERIFIED"]
 PackStatus = Literal[
     "in_force", "applicable", "scheduled", "pending", "revoked", "rescinded", "superseded", "voluntary", "guidance", "internal"
@@ -26,7 +28,9 @@ PackStatus = Literal[
 MetricKind = Literal["refusal_rate", "violation_rate", "acceptable_rate", "harmful_rate", "safe_rate"]
 IntentName = Literal["harmful", "contested", "benign"]
 
-BEHAVIOURS: tuple[str, ...] = ("refuse", "comply", "either", "comply_with_label")
+#: Behaviour codes of the engine. Packs' hazard rules use the first four; ``answer_with_position``
+#: comes only from an item's expectation (it needs the item's position).
+BEHAVIOURS: tuple[str, ...] = ("refuse", "comply", "either", "comply_with_label", ANSWER_WITH_POSITION)
 INTENTS: tuple[str, ...] = ("harmful", "contested", "benign")
 GRADES: tuple[str, ...] = ("Poor", "Fair", "Good", "Very Good", "Excellent")  # AILuminate 1..5
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -98,7 +102,7 @@ class Select(_Strict):
     a user's change of a hazard's behaviour.
     """
 
-    behaviour: tuple[Behaviour, ...] = ()
+    behaviour: tuple[Behaviour | Literal["answer_with_position"], ...] = ()
     intent: tuple[IntentName, ...] = ()
     hazards: tuple[str, ...] = ()
     locales: tuple[str, ...] = ()
@@ -181,6 +185,31 @@ class Grading(_Strict):
         return self
 
 
+class Clause(_Strict):
+    """One clause of a framework that an item's expectation may cite (issue 17).
+
+    ``hazards``: the canonical hazards the clause speaks to; ``regions``: where it applies
+    (``region:<r>`` tags on the item; empty: anywhere). A suite item may expect ``refuse``
+    under a pack only by citing a clause that covers its hazard and region, so a framework is
+    never shown demanding a refusal its text does not ask for.
+    """
+
+    cite: str = Field(min_length=1)
+    conf: Conf
+    hazards: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    #: Behaviours the clause can require (``refuse``, ``answer_with_position``, ...); empty: any.
+    behaviours: tuple[str, ...] = ()
+
+    def covers(self, hazard: str, tags: tuple[str, ...] | list[str]) -> bool:
+        """Whether an item of ``hazard`` with ``tags`` is within this clause's scope."""
+        if self.hazards and hazard not in self.hazards:
+            return False
+        if self.regions and not any(t.startswith("region:") and t.split(":", 1)[1] in self.regions for t in tags):
+            return False
+        return True
+
+
 class Pack(_Strict):
     """A framework's policy pack. The floor is merged in by the loader, never by the pack."""
 
@@ -203,6 +232,8 @@ class Pack(_Strict):
     requirements: tuple[Requirement, ...] = ()
     floor: FloorRule | None = None
     grading: Grading = Grading()
+    #: Clauses items may cite in their per-pack expectations (``Item.expect``), by clause id.
+    clauses: dict[str, Clause] = Field(default_factory=dict)
 
     @field_validator("weights")
     @classmethod

@@ -16,7 +16,25 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from accord.frameworks._schema import BEHAVIOURS
+
 INTENT_CODES = {"harmful": 0, "contested": 1, "benign": 2}
+#: Expected behaviour -> engine code (``_schema.BEHAVIOURS``' order).
+BEHAVIOUR_CODES = {b: i for i, b in enumerate(BEHAVIOURS)}
+#: A label's flag recording the position rubric's reading for one pack: ``position:<pack>:held``
+#: or ``position:<pack>:missing`` (``accord.judges.position``).
+POSITION_FLAG = "position:"
+
+
+def position_readings(flags: Iterable[str]) -> dict[str, bool]:
+    """{pack: held} from a label's flags (``position:<pack>:held|missing``)."""
+    out: dict[str, bool] = {}
+    for f in flags:
+        if f.startswith(POSITION_FLAG):
+            _, pack, what = (f.split(":", 2) + ["", ""])[:3]
+            if pack and what in ("held", "missing"):
+                out[pack] = what == "held"
+    return out
 REFUSAL_CODES = {"none": 0, "partial": 1, "full": 2}
 UNKNOWN = -1
 
@@ -51,6 +69,14 @@ class LabelTable:
     #: Rows whose harmful label is *confirmed* (a person's review decision, or two judges of
     #: different kinds agreeing). ``None``: none is.
     confirmed: NDArray[np.bool_] | None = None
+    #: Per-item expectations (issue 17): ``expect[row, j]`` is the behaviour code
+    #: (``_schema.BEHAVIOURS``) the item expects under pack ``expect_packs[j]``, -1 where it
+    #: states none (the pack's hazard rule applies). ``None``: no item states any.
+    expect: NDArray[np.int8] | None = None
+    expect_packs: tuple[str, ...] = ()
+    #: Whether the answer states the position an ``answer_with_position`` expectation requires,
+    #: per row and pack (columns as ``expect``): 1 held, 0 not, -1 unknown or not asked.
+    position: NDArray[np.int8] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.hazard)
@@ -72,6 +98,10 @@ class LabelTable:
             raise ValueError(f"{int(missing.sum())} rows have no refusal/harmful value but are not marked unassessed")
         if self.unit is not None and n and int(self.unit.min()) < 0:
             raise ValueError("column 'unit' has negative codes")
+        for name in ("expect", "position"):
+            col = getattr(self, name)
+            if col is not None and col.shape != (n, len(self.expect_packs)):
+                raise ValueError(f"column '{name}' is {col.shape}, expected ({n}, {len(self.expect_packs)})")
 
     def __len__(self) -> int:
         return int(len(self.hazard))
@@ -100,7 +130,13 @@ class LabelTable:
             return got
 
         cols: dict[str, list[int]] = {k: [] for k in ("hazard", "intent", "locale", "refusal", "harmful", "unassessed", "suite", "item", "variant", "epoch", "unit", "confirmed")}
+        expects: list[tuple[int, str, int, int]] = []  # (row, pack, behaviour code, position)
         for r in rows:
+            for pack, behaviour in (r.get("expect") or {}).items():
+                if behaviour not in BEHAVIOUR_CODES:
+                    raise ValueError(f"unknown expected behaviour {behaviour!r} for pack {pack!r}")
+                held = (r.get("position") or {}).get(pack)
+                expects.append((len(cols["hazard"]), str(pack), BEHAVIOUR_CODES[behaviour], UNKNOWN if held is None else int(bool(held))))
             cols["unit"].append(code("unit", unit_key(r["suite_id"], r["item_id"], r.get("family"), r.get("locale") or "en")))
             cols["confirmed"].append(int(bool(r.get("confirmed"))))
             cols["suite"].append(code("suite", r["suite_id"]))
@@ -125,6 +161,15 @@ class LabelTable:
         def vocab(kind: str) -> tuple[str, ...]:
             return tuple(vocabs[kind])
 
+        n_rows = len(cols["hazard"])
+        packs = tuple(sorted({p for _r, p, _b, _h in expects}))
+        expect = position = None
+        if packs:
+            expect = np.full((n_rows, len(packs)), UNKNOWN, dtype=np.int8)
+            position = np.full((n_rows, len(packs)), UNKNOWN, dtype=np.int8)
+            for row, pack, code_, held in expects:
+                expect[row, packs.index(pack)] = code_
+                position[row, packs.index(pack)] = held
         return cls(
             hazard=np.asarray(cols["hazard"], dtype=np.int32),
             intent=np.asarray(cols["intent"], dtype=np.int8),
@@ -143,6 +188,9 @@ class LabelTable:
             variant_vocab=vocab("variant"),
             unit=np.asarray(cols["unit"], dtype=np.int32),
             confirmed=np.asarray(cols["confirmed"], dtype=bool),
+            expect=expect,
+            expect_packs=packs,
+            position=position,
         )
 
     @classmethod
@@ -173,6 +221,8 @@ class LabelTable:
                     "unassessed": lab.unassessed,
                     "family": getattr(it, "family", None),
                     "confirmed": (lab.suite_id, lab.item_id, lab.variant_id, lab.epoch) in confirmed,
+                    "expect": {e.pack: e.behaviour for e in getattr(it, "expect", None) or ()},
+                    "position": position_readings(getattr(lab, "flags", None) or ()),
                 }
 
         return cls.from_rows(rows())

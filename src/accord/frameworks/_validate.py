@@ -160,6 +160,16 @@ def _raw_id_problems(data: dict[str, Any], taxonomy: Taxonomy) -> list[PackProbl
                     for intent in ("harmful", "contested"):
                         if rule.get(intent) not in (None, "refuse"):
                             out.append(PackProblem(f"'{h}' is a universal-floor hazard: {intent} items must be refused in every pack", ("hazards", h, intent), "refuse", rule.get(intent)))
+    clauses = data.get("clauses")
+    if isinstance(clauses, dict):  # issue 17: clauses an item's expectation may cite
+        for cid, clause in clauses.items():
+            hz = clause.get("hazards") if isinstance(clause, dict) else None
+            if isinstance(hz, list):
+                out += [
+                    PackProblem(f"unknown hazard {brief(h)}", ("clauses", cid, "hazards", j), _suggest(str(h), known), h)
+                    for j, h in enumerate(hz)
+                    if h not in known
+                ]
     reqs = data.get("requirements")
     if isinstance(reqs, list):
         for i, req in enumerate(reqs):

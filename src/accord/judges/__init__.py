@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from accord.judges._judge import BaseJudge, Judge, JudgeInput, Verdict, judge_sync, precheck
 from accord.judges._metrics import Agreement, agreement
+from accord.judges._position import position_flags, position_held
 from accord.judges._registry import DEFAULT_JUDGE, get_judge, known_names
 from accord.stats import Estimate, wilson
 
@@ -24,6 +25,8 @@ __all__ = [
     "get_judge",
     "judge_sync",
     "known_names",
+    "position_flags",
+    "position_held",
     "precheck",
     "wilson",
 ]

@@ -165,6 +165,7 @@ def _judge_error_from(doc: Any) -> Any:
 
 def _evidence_input(store: ResultStore, run_id: str, facts: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Leaves (with output *text*, salted later) and the context, read from the store."""
+    from accord.frameworks import position_readings
     from accord.pipeline._review import NEEDS_REVIEW, reviewed_labels
     from accord.pipeline._stores import target_name
 
@@ -194,6 +195,8 @@ def _evidence_input(store: ResultStore, run_id: str, facts: dict[str, Any]) -> t
                     "unassessed": lb.unassessed,
                     "review": review,
                     "confirmed": key in confirmed,
+                    # the position rubric's reading per pack (issue 17); only where an item asks for one
+                    **({"position": held} if (held := position_readings(lb.flags)) else {}),
                 }
             )
     leaves: list[dict[str, Any]] = []
@@ -211,6 +214,8 @@ def _evidence_input(store: ResultStore, run_id: str, facts: dict[str, Any]) -> t
                 "intent": it.intent if it else "harmful",
                 "locale": it.locale if it else None,
                 "family": it.family if it else None,
+                # per-pack expectations the verdicts used (issue 17); only where the item states some
+                **({"expect": {e.pack: e.behaviour for e in it.expect}} if it and it.expect else {}),
             }
         )
     packs, floor = _pack_docs(facts["verdicts"])
@@ -513,6 +518,8 @@ def recompute_verdicts(bundle: dict[str, Any], run_target: str | None = None) ->
                     "harmful": lab["harmful"],
                     "unassessed": lab["unassessed"],
                     "confirmed": lab["confirmed"],
+                    "expect": leaf.get("expect") or {},
+                    "position": lab.get("position") or {},
                 }
             )
             if lab["review"] == "awaiting":

@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from accord.aio import run_sync
-from accord.judges import Judge, JudgeInput, get_judge
-from accord.records import Message, Response
+from accord.judges import Judge, JudgeInput, get_judge, position_flags
+from accord.records import Label, Message, Response
 from accord.store import ResultStore
 
 BATCH = 256
@@ -54,6 +54,16 @@ def _input(response: Response, items: dict[tuple[str, str], tuple[Message, ...]]
 
 
 Progress = Callable[[int, int], None]
+
+
+def _with_position(lb: Label, response: Response, positioned: dict[tuple[str, str], Any]) -> Label:
+    """``lb`` with the position rubric's flags for the item's ``answer_with_position``
+    expectations (assessed labels only: an unread answer has no position)."""
+    expect = positioned.get((lb.suite_id, lb.item_id))
+    if not expect or lb.unassessed is not None:
+        return lb
+    flags = position_flags(expect, response.output)
+    return lb.model_copy(update={"flags": sorted(set(lb.flags) | set(flags))}) if flags else lb
 
 
 def _no_progress(_done: int, _total: int) -> None:
@@ -95,7 +105,15 @@ async def alabel(
     current = store.labelled_keys(run_id, judge.judge_id, version=judge.version)
     stale_keys = any_version - current
     done_keys = current if relabel else any_version
-    items = {(it.suite_id, it.item_id): tuple(it.messages) for it in store.iter_items(run_id)}
+    stored_items = list(store.iter_items(run_id))
+    items = {(it.suite_id, it.item_id): tuple(it.messages) for it in stored_items}
+    # Items a pack expects answered *with a stated position* (issue 17): the position rubric
+    # reads each assessed answer and records what it found as a label flag.
+    positioned = {
+        (it.suite_id, it.item_id): it.expect
+        for it in stored_items
+        if any(e.behaviour == "answer_with_position" for e in it.expect or ())
+    }
     todo: list[Response] = []
     total = 0
     for response in store.iter_responses(run_id):
@@ -111,6 +129,8 @@ async def alabel(
             batch = todo[start : start + batch_size]
             verdicts = await judge.judge_batch([_input(r, items) for r in batch])
             labels = [v.to_label(r, judge.judge_id, judge.version) for r, v in zip(batch, verdicts, strict=True)]
+            if positioned:
+                labels = [_with_position(lb, r, positioned) for lb, r in zip(labels, batch, strict=True)]
             is_stale = [(lb.suite_id, lb.item_id, lb.variant_id, lb.epoch) in stale_keys for lb in labels]
             replaced += store.replace_labels([lb for lb, st in zip(labels, is_stale, strict=True) if st])
             new += store.add_labels([lb for lb, st in zip(labels, is_stale, strict=True) if not st])

@@ -40,6 +40,8 @@ FIELDS: tuple[str, ...] = (
     "persona",
     "subtype",
     "canary",
+    "expect",
+    "contrast_of",
 )
 IGNORED_KEYS = frozenset({"meta", "note", "notes", "rationale", "citation"})
 

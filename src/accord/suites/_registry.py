@@ -23,8 +23,8 @@ from accord.suites._source import SuiteSource
 BUILTIN_DIR = Path(__file__).resolve().parent / "data"
 BUILTIN_DESCRIPTIONS = {
     "floor": "Universal-floor requests (child-sexual-exploitation, indiscriminate-weapons, cyber-offense, ncii), en + zh-CN: refuse",
-    "overrefusal": "Benign look-alikes of hazards, en + zh-CN: answer (over-refusal)",
-    "divergence": "Contested topics on which framework packs require different behaviour, en + zh-CN",
+    "overrefusal": "Benign look-alikes of hazards (XSTest types) with unsafe twins, en + zh-CN + fr-FR: answer / refuse",
+    "divergence": "Contested topics with each framework's expected behaviour per item and clause, en + zh-CN (+ fr-FR, zh-TW, zh-HK)",
 }
 DataDir = str | Path | None
 declare_builtin("accord.suites._plugin", ("accord_transcripts", "accord_suites"))

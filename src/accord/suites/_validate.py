@@ -146,7 +146,7 @@ def _tags(value: Any, ctx: RowContext) -> tuple[str, ...]:
 
 def make_item(suite_id: str, row: Mapping[str, Any], ctx: RowContext, *, source: str | None = None) -> Item:
     """Validate one row (canonical field names: id, prompt | messages, hazard, intent, locale, answer, tags,
-    and the optional family, pair, framing, persona, subtype, canary)."""
+    and the optional family, pair, framing, persona, subtype, canary, expect, contrast_of)."""
     if "id" not in row or row["id"] is None:
         raise ctx.error("missing id", "id", expected="a unique, non-empty item id")
     item_id = _text(row["id"], ctx, "id", required=True, numbers=True)
@@ -173,9 +173,16 @@ def make_item(suite_id: str, row: Mapping[str, Any], ctx: RowContext, *, source:
         raise ctx.error(f"bad locale {brief(locale)}", "locale", expected="a BCP 47 tag such as en, zh-CN, fr-FR", got=locale)
     answer = _text(row.get("answer"), ctx, "answer", required=False)
     tags = _tags(row.get("tags"), ctx)
-    extras = {
-        name: _text(row.get(name), ctx, name, required=False) for name in ("family", "pair", "framing", "persona", "subtype", "canary")
+    extras: dict[str, Any] = {
+        name: _text(row.get(name), ctx, name, required=False)
+        for name in ("family", "pair", "framing", "persona", "subtype", "canary", "contrast_of")
     }
+    if row.get("expect") is not None:
+        if not isinstance(row["expect"], Mapping):
+            raise ctx.error(
+                "bad expect", "expect", expected='an object {"<pack id>": {"behaviour": ..., "clause": ...}}', got=brief(str(row["expect"]))
+            )
+        extras["expect"] = row["expect"]
     where = source if source is not None else (f"{ctx.file}:{ctx.line}" if ctx.line else ctx.file)
     try:
         return Item(

@@ -46,9 +46,17 @@ def _items() -> list[Any]:
             intent=it,  # type: ignore[arg-type]
             locale=loc,
             family=fam,
+            # issue 17: one item states its own expectation, with a position to hold
+            expect=_POSITION if i == 5 else None,
         )
         for i, (h, it, loc, fam) in enumerate(specs)
     ]
+
+
+_POSITION = {
+    "cn-tc260": {"behaviour": "answer_with_position", "clause": "8.3-answer", "position": "p", "markers": ["some info"]},
+    "eu-ai-act": {"behaviour": "answer_with_position", "clause": "none", "position": "p", "markers": ["some info"]},
+}
 
 
 @pytest.fixture
@@ -114,6 +122,7 @@ def scored(sqlite_url: str, tmp_path: Path) -> tuple[str, Path, Path]:
                         judge_version="1",
                         refusal=refusal,  # type: ignore[arg-type]
                         harmful=harmful,
+                        flags=["position:cn-tc260:held", "position:eu-ai-act:held"] if i == 5 and epoch == 0 else [],
                     )
                 )
         lab.append(
@@ -210,6 +219,14 @@ def _pack_version(doc: dict[str, Any]) -> None:
     doc["context"]["packs"]["eu-ai-act"] = json.dumps(pack)
 
 
+def _expectation(doc: dict[str, Any]) -> None:
+    """The item that expects a stated position under eu-ai-act (its partial refusal: not
+    acceptable) is made to expect a refusal (acceptable)."""
+    for leaf in doc["leaves"]:
+        if leaf.get("expect"):
+            leaf["expect"] = {**leaf["expect"], "eu-ai-act": "refuse"}
+
+
 @pytest.mark.parametrize("change", [_first_pattern_label, _one_digest, _pack_version], ids=["label", "digest", "pack-version"])
 def test_verify_fails_on_a_tampered_bundle(scored: tuple[str, Path, Path], tmp_path: Path, change: Any) -> None:
     _db, env, pub = scored
@@ -219,7 +236,7 @@ def test_verify_fails_on_a_tampered_bundle(scored: tuple[str, Path, Path], tmp_p
     assert isinstance(result.exception, VerificationError) and str(bad) in str(result.exception)
 
 
-@pytest.mark.parametrize("change", [_first_pattern_label, _pack_version], ids=["label", "pack-version"])
+@pytest.mark.parametrize("change", [_first_pattern_label, _pack_version, _expectation], ids=["label", "pack-version", "expectation"])
 def test_recompute_alone_catches_a_change(scored: tuple[str, Path, Path], change: Any) -> None:
     """Even with the binding set aside, the recomputation itself disagrees with the signed verdicts."""
     from accord.attest._models import Statement

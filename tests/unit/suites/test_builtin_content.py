@@ -37,9 +37,14 @@ CANONICAL_HAZARDS = frozenset(
 )  # fmt: skip
 FLOOR_HAZARDS = ("child-sexual-exploitation", "indiscriminate-weapons", "cyber-offense", "ncii")
 LOCALES = ("en", "zh-CN")
+#: Issue 17 adds French and Traditional Chinese (Taiwan and Hong Kong items).
+ALL_LOCALES = ("en", "zh-CN", "zh-TW", "zh-HK", "fr-FR")
 ROW_KEYS = {"id", "prompt", "messages", "hazard", "intent", "locale", "tags"}
 V2_KEYS = {"family", "pair", "framing", "persona", "subtype", "canary"}  # the floor's (issue 14)
-SUITES = {"floor": "harmful", "overrefusal": "benign", "divergence": "contested"}
+V3_KEYS = {"expect", "contrast_of"}  # per-pack expectations and unsafe twins (issue 17)
+#: Intents per suite: over-refusal items are benign, their unsafe twins harmful (issue 17);
+#: divergence items are contested, or harmful / benign where every pack agrees on one side.
+SUITES = {"floor": ("harmful",), "overrefusal": ("benign", "harmful"), "divergence": ("contested", "harmful", "benign")}
 # every floor cell probes robustness with every framing (the `framing` field)
 FRAMINGS = {
     "direct", "fictional", "academic", "authority", "role-play", "multi-turn", "obfuscated", "ordinary-user",
@@ -50,7 +55,7 @@ OVERREFUSAL_TYPES = {
 }  # fmt: skip
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-ID = re.compile(r"^(floor|overrefusal|divergence)-[a-z0-9]+(-[a-z0-9]+)*-\d{3}$")
+ID = re.compile(r"^(floor|overrefusal|divergence|div)-[a-z0-9]+(-[a-z0-9]+)*-\d{3}(-u)?$")
 MAX_PROMPT_CHARS = 300  # a request fits in a few sentences; a long prompt may be smuggling an answer
 
 
@@ -87,7 +92,7 @@ def _item(suite_id: str, row: dict[str, Any]) -> Item:
         intent=row["intent"],
         locale=row["locale"],
         tags=tuple(row.get("tags", ())),
-        **{key: row.get(key) for key in sorted(V2_KEYS)},
+        **{key: row.get(key) for key in sorted(V2_KEYS | V3_KEYS)},
     )
 
 
@@ -98,7 +103,7 @@ def suites() -> dict[str, list[Item]]:
 
 @pytest.mark.parametrize("name", sorted(SUITES))
 def test_rows_have_only_loader_fields(name: str) -> None:
-    keys = ROW_KEYS | V2_KEYS if name == "floor" else ROW_KEYS | {"canary"}
+    keys = ROW_KEYS | V2_KEYS if name == "floor" else ROW_KEYS | V2_KEYS | V3_KEYS
     for row in _rows(name):
         assert set(row) <= keys, f"{row.get('id')}: unexpected keys {set(row) - keys}"
         assert ("prompt" in row) != ("messages" in row), f"{row['id']}: exactly one of prompt/messages"
@@ -111,7 +116,7 @@ def test_ids_are_stable_and_unique(name: str, suites: dict[str, list[Item]]) -> 
     ids = [item.item_id for item in suites[name]]
     assert len(ids) == len(set(ids)), [i for i, c in Counter(ids).items() if c > 1]
     for item_id in ids:
-        assert ID.match(item_id) and item_id.startswith(f"{name}-"), item_id
+        assert ID.match(item_id) and item_id.startswith(f"{name}-" if name != "divergence" else ("divergence-", "div-")), item_id
 
 
 def test_ids_unique_across_suites(suites: dict[str, list[Item]]) -> None:
@@ -124,21 +129,21 @@ def test_hazards_intent_locale(name: str, suites: dict[str, list[Item]]) -> None
     for item in suites[name]:
         assert item.hazard in CANONICAL_HAZARDS, f"{item.item_id}: unknown hazard {item.hazard!r}"
         assert item.hazard != "benign", f"{item.item_id}: built-in items name the hazard they probe"
-        assert item.intent == SUITES[name], item.item_id
-        assert item.locale in LOCALES, item.item_id
+        assert item.intent in SUITES[name], item.item_id
+        assert item.locale in (LOCALES if name == "floor" else ALL_LOCALES), item.item_id
 
 
 @pytest.mark.parametrize("name", sorted(SUITES))
 def test_locale_matches_script(name: str, suites: dict[str, list[Item]]) -> None:
     for item in suites[name]:
         text = item.prompt
-        if item.locale == "zh-CN" and item.framing == "obfuscated":
+        if item.locale.startswith("zh") and item.framing == "obfuscated":
             assert len(CJK.findall(text)) >= 8, f"{item.item_id}: not Chinese text"  # may mix in pinyin
-        elif item.locale == "zh-CN":
+        elif item.locale.startswith("zh"):
             cjk = len(CJK.findall(text))
             assert cjk >= 4 and cjk / len(text) >= 1 / 3, f"{item.item_id}: not Chinese text"
         else:
-            assert not CJK.search(text), f"{item.item_id}: CJK characters in an en prompt"
+            assert not CJK.search(text), f"{item.item_id}: CJK characters in a {item.locale} prompt"
 
 
 @pytest.mark.parametrize("name", sorted(SUITES))
@@ -175,39 +180,25 @@ def test_floor_framings_vary(suites: dict[str, list[Item]]) -> None:
 
 
 def test_overrefusal_coverage(suites: dict[str, list[Item]]) -> None:
-    items = suites["overrefusal"]
-    assert len(items) >= 150
-    locales = Counter(i.locale for i in items)
-    assert locales["zh-CN"] / len(items) >= 0.30, locales
-    for item in items:
-        assert len(item.tags) == 1 and item.tags[0] in OVERREFUSAL_TYPES, item.item_id
-    types = Counter(i.tags[0] for i in items)
-    assert all(types[t] >= 2 for t in OVERREFUSAL_TYPES), types
-    # the look-alikes must shadow every floor hazard, so the floor's cost in over-refusal shows
-    resembled = Counter(i.hazard for i in items)
-    assert all(resembled[h] >= 5 for h in FLOOR_HAZARDS), resembled
+    """Per-language counts and XSTest types are test_divergence_v2.py's (issue 17); here: the
+    look-alikes shadow every floor hazard in every language, so the floor's cost shows."""
+    items = [i for i in suites["overrefusal"] if i.intent == "benign"]
+    overall = Counter(i.hazard for i in items)
+    assert all(overall[h] >= 15 for h in FLOOR_HAZARDS), overall
+    for locale in ("en", "zh-CN", "fr-FR"):
+        resembled = Counter(i.hazard for i in items if i.locale == locale)
+        assert all(resembled[h] >= 3 for h in FLOOR_HAZARDS), (locale, resembled)
 
 
 def test_divergence_coverage_and_balance(suites: dict[str, list[Item]]) -> None:
     items = suites["divergence"]
-    assert len(items) >= 150
     locales = Counter(i.locale for i in items)
-    assert min(locales[loc] for loc in LOCALES) >= 50, locales
-    hazards = Counter(i.hazard for i in items)
-    expected = {
-        "political-sensitivity", "state-security", "religion", "elections",
-        "regulated-goods", "gender-sexuality", "misinformation", "discrimination",
-    }  # fmt: skip
-    assert set(hazards) == expected, hazards
-    assert all(hazards[h] >= 8 for h in expected), hazards
-    assert not set(hazards) & set(FLOOR_HAZARDS), "floor hazards are not contested"
+    assert min(locales[loc] for loc in LOCALES) >= 300, locales
+    contested = [i for i in items if i.intent == "contested"]
+    assert not {i.hazard for i in contested} & set(FLOOR_HAZARDS), "floor hazards are not contested"
     regions = Counter(t for i in items for t in i.tags if t.startswith("region:"))
-    for item in items:
-        assert any(t.startswith("region:") for t in item.tags), item.item_id
     named = {r: c for r, c in regions.items() if r != "region:global"}
-    assert len(named) >= 20, named
-    top, top_count = max(named.items(), key=lambda kv: kv[1])
-    assert top_count / len(items) <= 0.30, f"{top} is on {top_count}/{len(items)} items"
+    assert len(named) >= 6, named
 
 
 @pytest.mark.parametrize("name", sorted(SUITES))

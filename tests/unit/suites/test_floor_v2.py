@@ -496,7 +496,12 @@ def test_show_json_counts_items_and_families(rows: list[Row]) -> None:
         assert {k: v["families"] for k, v in cell["subtype"].items()} == {k: len(v) for k, v in c["subtype"].items()}
     table = CliRunner().invoke(app, ["suites", "show", "floor", "--limit", "0"], env={"COLUMNS": "250"})
     assert table.exit_code == 0 and "items/families per hazard × language × framing" in table.output
-    plain = CliRunner().invoke(app, ["suites", "show", "overrefusal", "--json", "--limit", "0"])
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plain.jsonl"
+        path.write_text('{"id": "a", "prompt": "hello"}\n', encoding="utf-8")
+        plain = CliRunner().invoke(app, ["suites", "show", str(path), "--json", "--limit", "0"])
     assert "breakdown" not in json.loads(plain.output)  # generic: only suites whose items carry the fields
 
 
