@@ -1,4 +1,4 @@
-"""``accord runs``: list, show and export stored runs."""
+"""``accord runs``: list, show, export and import stored runs (issue 18: Inspect AI, garak, promptfoo)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def open_existing_store(db: str | None) -> Any:
 class ExportFormat(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
+    inspect = "inspect"
 
 
 @app.command("list")
@@ -159,11 +160,23 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     db: DbOption = None,
 ) -> None:
-    """One record per stored response (with its labels), as JSONL or CSV."""
+    """One record per stored response (with its labels), as JSONL or CSV; or the run as an
+    Inspect AI log (``--format inspect -o FILE.eval``) that ``inspect view`` opens."""
     from accord.pipeline import export_run
 
     store = open_existing_store(db)
     store.require_run(run_id)
+    if fmt is ExportFormat.inspect:
+        from accord.errors import InputError
+        from accord.pipeline import export_inspect
+
+        if output is None or output.suffix not in (".eval", ".json"):
+            raise InputError("--format inspect writes a log file", field="--output", expected="-o FILE.eval (or FILE.json)", got=str(output) if output else None)
+        tmp = output.with_name(output.name + ".part" + output.suffix)
+        n = export_inspect(store, run_id, str(tmp))
+        tmp.replace(output)
+        typer.echo(f"wrote {n} samples to {output} (open it with: inspect view --log-dir {output.parent})", err=True)
+        return
     if output is None:
         export_run(store, run_id, fmt.value, sys.stdout)
         return
@@ -172,3 +185,58 @@ def export(
         n = export_run(store, run_id, fmt.value, fh)
     tmp.replace(output)
     typer.echo(f"wrote {n} records to {output}", err=True)
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help="What wrote the logs: inspect, garak, promptfoo (or a plugin's importer).")],
+    paths: Annotated[list[str], typer.Argument(help="Log files or directories.")],
+    hazard: Annotated[
+        str, typer.Option("--hazard", help="Hazard id for samples whose metadata names none (a canonical id, see accord packs crosswalk).")
+    ] = "benign",
+    intent: Annotated[
+        str, typer.Option("--intent", help="Intent for samples whose metadata names none: harmful, contested or benign.")
+    ] = "benign",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make accord runs of logs other tools wrote: one run per task x model (Inspect), report
+    (garak) or eval (promptfoo), with the tool's own scores as a labelled judge (``<tool>:<scorer>``).
+
+    Each run is written in one transaction (a bad file imports nothing) and re-importing the
+    same file changes nothing. Then ``accord judge``, ``score``, ``report`` and ``attest`` work
+    on it as on any run."""
+    import json
+
+    from accord.cli._common import open_store
+    from accord.errors import InputError
+    from accord.pipeline import import_logs, importers
+
+    found = importers()
+    if kind not in found:
+        raise InputError(f"unknown importer {kind!r}", field="KIND", expected=", ".join(sorted(found)))
+    if intent not in ("harmful", "contested", "benign"):
+        raise InputError(f"bad intent {intent!r}", field="--intent", expected="harmful, contested or benign")
+    from accord.taxonomy import hazard_ids
+
+    if hazard not in hazard_ids() and hazard != "benign":
+        raise InputError(f"unknown hazard {hazard!r}", field="--hazard", expected="a canonical hazard id (accord packs crosswalk)")
+    store = open_store(db, create=True)
+    try:
+        summaries = import_logs(store, found[kind](list(paths), hazard=hazard, intent=intent))
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps([s.to_dict() for s in summaries], ensure_ascii=False))
+        return
+    con = console()
+    for s in summaries:
+        what = "imported" if s.written else "already imported (unchanged)"
+        judges = ", ".join(s.judges) or "none"
+        con.print(
+            f"{s.run_id}: {what} from {s.source}: {s.items} items, {s.responses} responses ({s.errors} errors), "
+            f"{s.labels} labels by {judges}",
+            markup=False,
+        )
+    if summaries:
+        con.print(f"next: accord judge run {summaries[0].run_id} && accord score {summaries[0].run_id} --judge embedded", markup=False)

@@ -15,7 +15,9 @@ event loop, and an ``a``-prefixed coroutine where the job does async work.
 - ``record_validation`` / ``list_validations`` / ``recorded_rates``: a judge's validations
   against users' labelled files, stored, listed, and read back per label and language;
 - ``evaluate`` / ``aevaluate`` / ``evaluate_all``: run, label and score in one call;
-- ``run_demo``: the main job on embedded defaults.
+- ``run_demo``: the main job on embedded defaults;
+- ``import_logs`` / ``importers`` / ``export_inspect``: other tools' logs in (Inspect AI, garak,
+  promptfoo) as stored runs, one transaction each; a run out as an Inspect log.
 
 Names are imported on first use, so ``from accord.pipeline import run`` does not load the
 report's templates or the frameworks' numpy (start-up time counts on every command).
@@ -91,6 +93,10 @@ _EXPORTS: dict[str, str] = {
     "list_validations": "accord.pipeline._validations",
     "record_validation": "accord.pipeline._validations",
     "recorded_rates": "accord.pipeline._validations",
+    "ImportSummary": "accord.pipeline._import",
+    "import_logs": "accord.pipeline._import",
+    "importers": "accord.pipeline._import",
+    "export_inspect": "accord.pipeline._import",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -100,6 +106,7 @@ if TYPE_CHECKING:
     from accord.pipeline._demo import DemoResult, plan_demo, run_demo
     from accord.pipeline._evaluate import Evaluation, aevaluate, evaluate, evaluate_all
     from accord.pipeline._gate import FAIL_ON_LEVELS, FailOn, gate
+    from accord.pipeline._import import ImportSummary, export_inspect, import_logs, importers
     from accord.pipeline._label import LabelSummary, alabel, label
     from accord.pipeline._plugins import installed_plugins
     from accord.pipeline._report import choose_judge, judge_card, read_run, report_for_runs

@@ -1,8 +1,9 @@
 """Is a stored run complete enough to score, report or sign? (issue 15, problem 7)
 
 A run is *complete* when it is not still running (its heartbeat or a shard lease is live),
-every planned key (each item x epoch of the plain request) has a stored outcome (a response,
-or an error after its retries), and every stored response is labelled by the judge in
+every planned key (each item x epoch of the plain request; for a run imported from another
+tool's log, each response the log holds) has a stored outcome (a response, or an error after
+its retries), and every stored response is labelled by the judge in
 question. ``accord score``, ``report`` and ``attest`` refuse anything less unless
 ``--allow-incomplete``; the attestation statement then records what was missing
 (``completeness`` in the predicate) and the report shows it.
@@ -114,6 +115,11 @@ def completeness(store: ResultStore, run_id: str, judges: Iterable[str] = ()) ->
     errors = len(store.errored_keys(run_id))
     planned = run.expected_responses
     stored = sum(1 for k in done if k[2] == "none")
+    if run.meta.get("import"):
+        # An imported run (issue 18) planned what the other tool's log holds: every stored
+        # response, whatever its variant (garak's probes wrap one payload as several variants),
+        # and nothing else. A log cut short is marked interrupted by the import itself.
+        planned = stored = len(done)
     examples: list[str] = []
     if stored < planned:
         for it in store.iter_items(run_id):

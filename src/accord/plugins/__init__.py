@@ -2,7 +2,8 @@
 
 A plugin is a module with functions decorated ``@accord.plugins.hookimpl`` named after the
 hooks in ``accord.plugins._hookspecs`` (``accord_targets``, ``accord_judges``,
-``accord_suites``, ``accord_transcripts``, ``accord_packs``, ``accord_attacks``, ``accord_commands``), each returning a
+``accord_suites``, ``accord_transcripts``, ``accord_packs``, ``accord_attacks``, ``accord_commands``,
+``accord_importers``), each returning a
 list of registrations. Third-party packages declare it as an entry point::
 
     [project.entry-points.accord]
@@ -22,6 +23,7 @@ from accord.plugins._builtins import declare_builtin
 from accord.plugins._registrations import (
     AttackRegistration,
     CommandRegistration,
+    ImporterRegistration,
     JudgeFactory,
     PackRegistration,
     PluginInfo,
@@ -44,6 +46,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "AttackRegistration",
     "CommandRegistration",
+    "ImporterRegistration",
     "JudgeFactory",
     "PackRegistration",
     "PluginInfo",
@@ -55,6 +58,7 @@ __all__ = [
     "command_groups",
     "declare_builtin",
     "hookimpl",
+    "importer_sources",
     "judge_factories",
     "list_plugins",
     "load_object",
@@ -115,6 +119,11 @@ def pack_sources() -> dict[str, PackRegistration]:
 def attack_factories() -> dict[str, AttackRegistration]:
     """Attack name -> registration."""
     return _collect("accord_attacks")
+
+
+def importer_sources() -> dict[str, ImporterRegistration]:
+    """Importer name -> registration (``accord runs import <name>``)."""
+    return _collect("accord_importers")
 
 
 def command_groups() -> dict[str, CommandRegistration]:

@@ -11,6 +11,7 @@ import pluggy
 from accord.plugins._registrations import (
     AttackRegistration,
     CommandRegistration,
+    ImporterRegistration,
     JudgeFactory,
     PackRegistration,
     SuiteRegistration,
@@ -61,6 +62,11 @@ class AccordSpecs:
         """CLI command groups mounted under ``accord``."""
         raise NotImplementedError
 
+    @hookspec
+    def accord_importers(self) -> list[ImporterRegistration]:
+        """Readers of other tools' logs, for ``accord runs import <name> PATH...`` (issue 18)."""
+        raise NotImplementedError
+
 
 #: Hook name -> what its registrations are called in messages and ``list_plugins``.
 KINDS: dict[str, str] = {
@@ -71,4 +77,5 @@ KINDS: dict[str, str] = {
     "accord_packs": "packs",
     "accord_attacks": "attacks",
     "accord_commands": "commands",
+    "accord_importers": "importers",
 }

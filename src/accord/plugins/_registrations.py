@@ -128,6 +128,21 @@ class CommandRegistration:
 
 
 @dataclass(frozen=True)
+class ImporterRegistration:
+    """A reader of another tool's logs (issue 18): ``accord runs import <name> PATH...``.
+
+    ``importer`` (import path or callable) takes ``(paths, **options)`` (``hazard``, ``intent``)
+    and yields ``accord.interop.ImportedRun``s."""
+
+    name: str
+    importer: Any
+    description: str = ""
+
+    def load(self) -> Any:
+        return load_object(self.importer)
+
+
+@dataclass(frozen=True)
 class PluginInfo:
     """One row of ``accord plugins list``: who registered what, and whether it loaded."""
 

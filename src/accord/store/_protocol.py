@@ -8,7 +8,7 @@ operations it relies on. ``accord.store.Store`` satisfies it on SQLite and Postg
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from accord.store._records import JudgeValidation, ReviewDecision, RunInfo
@@ -69,6 +69,12 @@ class ResultStore(Protocol):
     def iter_reviews(self, run_id: str) -> Iterator[ReviewDecision]: ...
 
     # judge validations against users' labelled files, append-only (oldest first)
+    def import_run(
+        self,
+        run: RunInfo,
+        batches: Iterable[tuple[Sequence[Any], Sequence[Response], Sequence[Label]]],
+        finish: Callable[[], dict[str, Any]],
+    ) -> tuple[RunInfo, bool]: ...
     def add_judge_validation(self, rec: JudgeValidation) -> int: ...
     def iter_judge_validations(self, judge_id: str | None = None) -> Iterator[JudgeValidation]: ...
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -340,6 +340,56 @@ class Store:
             updated = _now()
             conn.execute(sa.update(t).where(t.c.run_id == run.run_id).values(status="running", updated_at=updated, alive_until=now + DEFAULT_ALIVE_S))
         return existing.model_copy(update={"status": "running", "updated_at": datetime.fromisoformat(updated)}), True
+
+    def import_run(
+        self,
+        run: RunInfo,
+        batches: Iterable[tuple[Sequence[Any], Sequence[Response], Sequence[Label]]],
+        finish: Callable[[], dict[str, Any]],
+    ) -> tuple[RunInfo, bool]:
+        """Write an imported run (another tool's log) in **one transaction**: the run, then each
+        batch of (items, responses, labels), then ``finish()``'s updates to the run row (the
+        suite digests, item count, status and meta known only once every sample was read).
+        Returns (the run, whether it was written).
+
+        A failure anywhere rolls everything back: nothing is half-imported. The run's
+        ``meta["import"]["source_digest"]`` makes a re-import idempotent: the same run id from
+        the same bytes returns the stored run without reading ``batches``; from other bytes it
+        is refused. Items are insert-or-ignore (an item recurs once per epoch)."""
+        validate_run_id(run.run_id, field="run_id")
+        t = s.runs
+        digest = (run.meta.get("import") or {}).get("source_digest")
+        with self._write() as conn:
+            stored = conn.execute(sa.select(t).where(t.c.run_id == run.run_id)).first()
+            if stored is not None:
+                existing = self._run_from_row(stored)
+                if (existing.meta.get("import") or {}).get("source_digest") == digest and digest:
+                    return existing, False
+                raise StoreError(
+                    f"run '{run.run_id}' exists and was not imported from this file",
+                    why=f"stored source {existing.meta.get('import', {}).get('source_digest')}, this file {digest}",
+                    fix="import into another database, or delete the run first",
+                )
+            now = self._db_now(conn)
+            conn.execute(sa.insert(t).values(**{**self._run_row(run), "alive_until": now}))
+            seq = 0
+            for items, responses, labels in batches:
+                if items:
+                    rows = []
+                    for it in items:
+                        rows.append({"run_id": run.run_id, "suite_id": it.suite_id, "item_id": it.item_id, "seq": seq,
+                                     "hazard": it.hazard, "intent": it.intent, "locale": it.locale, "item_json": it.model_dump_json()})  # fmt: skip
+                        seq += 1
+                    conn.execute(self._insert_ignore(s.items), rows)
+                if responses:
+                    conn.execute(self._insert_ignore(s.responses), [self._response_row(r) for r in responses])
+                if labels:
+                    conn.execute(self._insert_ignore(s.labels), self._label_rows(labels))
+            updates = finish()
+            row = self._run_row(run.model_copy(update=updates))
+            conn.execute(sa.update(t).where(t.c.run_id == run.run_id).values(**{k: v for k, v in row.items() if k != "run_id"}))
+            final = conn.execute(sa.select(t).where(t.c.run_id == run.run_id)).one()
+        return self._run_from_row(final), True
 
     @staticmethod
     def _run_row(run: RunInfo) -> dict[str, Any]:
