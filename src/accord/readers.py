@@ -35,6 +35,18 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # how a lone surrogate gets into JSON text
 
 
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks (any size, bounded memory): what a
+    pinned dataset, a recorded validation's labels file or an imported log is identified by."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def has_surrogates(value: str) -> bool:
     """True if ``value`` carries bytes that were not valid UTF-8 (decoded with surrogateescape)."""
     return any("\udc80" <= ch <= "\udcff" for ch in value)

@@ -312,10 +312,12 @@ class Response(BaseModel):
     attempts: int = 1
     cached: bool = False
     created_at: datetime = Field(default_factory=utcnow)
-    #: "produced" (sent to the target by this run) or "reused" (from the response cache);
-    #: None when read from a store that did not record it (shown as unknown).
-    provenance: Literal["produced", "reused"] | None = None
-    source_run: str | None = None  # the run that produced a reused answer (None: unknown)
+    #: "produced" (sent to the target by this run), "reused" (from the response cache) or
+    #: "imported" (read from another tool's log, issue 18; ``source_run`` is then
+    #: ``<tool>:sha256:<hex of the log file>``); None when read from a store that did not
+    #: record it (shown as unknown).
+    provenance: Literal["produced", "reused", "imported"] | None = None
+    source_run: str | None = None  # the run that produced a reused answer, or the imported log (None: unknown)
     source_created_at: datetime | None = None  # when a reused answer was first produced
 
     @property

@@ -47,6 +47,12 @@ def test_an_inspect_log_is_judged_scored_reported_attested_and_exported(sqlite_u
     env = tmp_path / "run.intoto.json"
     signed = cli("attest", run, "--db", sqlite_url, "-o", str(env))
     assert signed.exit_code == 0 and env.exists(), signed.output  # type: ignore[attr-defined]
+    pub = tmp_path / "signer.pub"
+    pub.write_text(cli("keys", "show", "--pem").output)  # type: ignore[attr-defined]
+    verified = cli("verify", str(env), "--trusted-key", str(pub))
+    assert verified.exit_code == 0, verified.output  # type: ignore[attr-defined]
+    # a distrusting reader sees where the signed responses came from: another tool's log, by digest
+    assert "imported from another tool's log" in " ".join(verified.output.split())  # type: ignore[attr-defined]
     # and back out, for `inspect view`
     out = tmp_path / "accord.eval"
     exported = cli("runs", "export", run, "--format", "inspect", "-o", str(out), "--db", sqlite_url)
@@ -58,6 +64,9 @@ def test_an_inspect_log_is_judged_scored_reported_attested_and_exported(sqlite_u
         outputs = sorted(r.output or "" for r in store.iter_responses(run))
     assert back.samples is not None and sorted(s.output.completion for s in back.samples) == outputs
     assert any(name.startswith("pattern") or name == "pattern" for s in back.samples for name in (s.scores or {}))
+    # the decisions in the log are the deployment matrix's own (frameworks.deployment_matrix)
+    matrix = back.eval.metadata["accord_deployment"]
+    assert {c["decision"] for c in matrix["cells"]} == set(back.eval.metadata["accord_decisions"].values())
 
 
 def test_garak_and_promptfoo_results_import(sqlite_url: str) -> None:

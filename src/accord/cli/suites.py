@@ -61,8 +61,8 @@ def show(
 
     source = open_suite(name, data_dir=data_dir, mapping=parse_mapping(mapping))
     summary = source.summary()
-    counts = suite_breakdown(source.iter_items())
-    all_items = list(source.iter_items())
+    all_items = list(source.iter_items())  # read once: the breakdown and the expectations both count it
+    counts = suite_breakdown(all_items)
     expected = expected_behaviours(all_items, resolve(["cn-tc260", "eu-ai-act", "us-nist-600-1", "ailuminate-v1"])) if any(i.expect for i in all_items) else None
     if as_json:
         import itertools
@@ -70,7 +70,7 @@ def show(
 
         items = [
             {"item_id": i.item_id, "hazard": i.hazard, "intent": i.intent, "locale": i.locale, "prompt": i.prompt}
-            for i in itertools.islice(source.iter_items(), limit)
+            for i in itertools.islice(all_items, limit)
         ]
         extra = {"breakdown": counts} if counts is not None else {}
         if expected is not None:

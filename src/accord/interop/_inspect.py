@@ -50,7 +50,6 @@ the field, before the first sample of that file is used where it can be known th
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -62,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 from accord.errors import InputError, brief
 from accord.interop._model import ImportedRun, ImportedSample
+from accord.readers import sha256_file
 from accord.records import ErrorKind, Item, Label, Message, Response
 from accord.taxonomy import hazard_ids
 
@@ -84,6 +84,12 @@ LETTER_VALUES = {"C": 1.0, "P": 0.5, "I": 0.0, "N": 0.0}
 #: ``messages`` is the whole conversation *after* the solvers ran; accord keeps ``input`` (what
 #: the dataset asked) and ``output`` (the model's answer), as a run of its own would.
 SKIP_FIELDS = ("events", "timelines", "events_data", "store", "messages")
+#: Largest decompressed sample member read from an ``.eval`` zip (a crafted entry could
+#: declare gigabytes: ``zipfile`` never returns more than the size the entry declares).
+MAX_SAMPLE_BYTES = 64 * 1024 * 1024
+#: Largest ``.json`` log: Inspect reads one whole, so its size bounds memory (an ``.eval``
+#: log of any size streams).
+MAX_JSON_LOG_BYTES = 512 * 1024 * 1024
 _INTENTS = ("harmful", "benign", "contested")
 _BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 _VERSION_RE = re.compile(rb'"version"\s*:\s*(-?\d+)')
@@ -157,11 +163,7 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(path)
 
 
 def _sniff_version(path: Path) -> int | None:
@@ -345,6 +347,12 @@ def _scorer_names(header: EvalLog) -> list[str]:
 
 def _json_samples(path: Path) -> Iterator[EvalSample]:
     inspect_log = _inspect()
+    size = path.stat().st_size
+    if size > MAX_JSON_LOG_BYTES:
+        raise InputError(
+            f"a .json log of {size:,} bytes is over the {MAX_JSON_LOG_BYTES:,}-byte limit", file=path, field="path",
+            fix="convert it to the streamed format: inspect log convert --to eval",
+        )  # fmt: skip
     try:
         log = inspect_log.read_eval_log(str(path))
     except Exception as exc:
@@ -383,6 +391,9 @@ def _eval_samples(path: Path, sample_ids: list[str | int], epochs: int) -> Itera
         else:  # an old log without sample ids: whatever samples the zip holds
             members = sorted(n for n in names if n.startswith("samples/"))
         for name in members:
+            declared = names[name].file_size
+            if declared > MAX_SAMPLE_BYTES:
+                raise InputError(f"sample member of {declared:,} bytes is over the {MAX_SAMPLE_BYTES:,}-byte limit", file=path, field=name)
             try:
                 data = json.loads(zf.read(name))
                 for skip in SKIP_FIELDS:

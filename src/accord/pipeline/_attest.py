@@ -413,10 +413,12 @@ def _provenance_rows(statement: Any) -> list[tuple[str, str]]:
     if not isinstance(prov, dict):
         return []
     text = f"{prov.get('produced', 0)} produced by this run, {prov.get('reused', 0)} reused from the cache"
+    if prov.get("imported"):
+        text += f", {prov['imported']} imported from another tool's log"
     sources = prov.get("sources")
     if isinstance(sources, dict) and sources:
         shown = sorted(sources.items(), key=lambda kv: (-int(kv[1]) if isinstance(kv[1], int) else 0, str(kv[0])))
-        text += " (" + ", ".join(f"{n} from run {name}" for name, n in shown[:5]) + (", ..." if len(shown) > 5 else "") + ")"
+        text += " (" + ", ".join(f"{n} from {'log' if ':sha256:' in str(name) else 'run'} {name}" for name, n in shown[:5]) + (", ..." if len(shown) > 5 else "") + ")"
     if prov.get("unknown"):
         text += f", {prov['unknown']} of unknown provenance (stored before it was recorded)"
     return [("response provenance", text)]

@@ -7,7 +7,12 @@ same file finds the run it made (same run id, same source digest) and writes not
 
 Samples stream through in batches, so memory does not grow with the log: the job keeps only
 the set of item ids seen (an item recurs once per epoch) and a running hash for the suite
-digest, which is the same sha256 over the RFC 8785 array of items that ``digest_items`` gives.
+digest (``accord.suites.DigestWriter``, equal to ``digest_items``; it takes the C JSON
+encoder's path while items hold no numbers).
+
+Another tool's log is someone else's file: its header metadata (task arguments, generation
+config) passes through ``redact_auth`` before it is stored, so a key left in a task argument
+never reaches the store, a report or a signed statement.
 After an import, ``accord judge / score / report / attest`` work on the run unchanged.
 """
 
@@ -22,6 +27,7 @@ from typing import Any
 from accord.interop import ImportedRun
 from accord.records import Item, Label, Response
 from accord.store import ResultStore, RunInfo, SuiteRef
+from accord.suites import DigestWriter
 
 #: Samples per write batch: large enough to amortise the inserts, small enough to bound memory.
 BATCH = 2000
@@ -49,27 +55,13 @@ class ImportSummary:
         return out
 
 
-class _SuiteDigest:
-    """sha256 of the RFC 8785 canonical JSON array of items, fed one item at a time
-    (``digest_items`` needs the whole list; a streamed import has it only one batch at a time)."""
+def _redacted(value: Any) -> Any:
+    """``value`` (JSON data) with anything that looks like a credential masked (``redact_auth``)."""
+    import json
 
-    def __init__(self) -> None:
-        import rfc8785
+    from accord.redact import redact_auth
 
-        self._dumps = rfc8785.dumps
-        self._h = hashlib.sha256(b"[")
-        self._n = 0
-
-    def add(self, item: Item) -> None:
-        if self._n:
-            self._h.update(b",")
-        self._h.update(self._dumps(item.canonical()))
-        self._n += 1
-
-    def hexdigest(self) -> str:
-        h = self._h.copy()
-        h.update(b"]")
-        return "sha256:" + h.hexdigest()
+    return json.loads(redact_auth(json.dumps(value, ensure_ascii=False, default=str)))
 
 
 def _run_info(r: ImportedRun, now: datetime) -> RunInfo:
@@ -83,11 +75,11 @@ def _run_info(r: ImportedRun, now: datetime) -> RunInfo:
         target=r.target,
         target_digest="sha256:" + hashlib.sha256(r.target.encode("utf-8")).hexdigest(),
         suites=[SuiteRef(suite_id=r.suite_id, digest="sha256:" + "0" * 64, n_items=0)],
-        params={"generation": r.generation, "model": r.model},
+        params=_redacted({"generation": r.generation, "model": r.model}),
         epochs=max(1, r.epochs),
         n_items=0,
         accord_version=__version__,
-        meta={"import": {"kind": r.kind, "source_path": r.source_path, "source_digest": r.source_digest, **r.meta}},
+        meta={"import": {**_redacted(r.meta), "kind": r.kind, "source_path": r.source_path, "source_digest": r.source_digest}},
     )
 
 
@@ -109,9 +101,11 @@ class _Stream:
     def __init__(self, r: ImportedRun, batch_size: int, progress: Callable[[str, int], None] | None) -> None:
         self.r, self.batch_size, self.progress = r, batch_size, progress
         self.seen: set[tuple[str, str]] = set()
-        self.digest = _SuiteDigest()
+        self.digest = DigestWriter()
         self.responses = self.errors = self.labels = 0
         self.judges: set[str] = set()
+        #: what each response records as its origin: the tool and the digest of its log
+        self.source = f"{r.kind}:{r.source_digest if r.source_digest.startswith('sha256:') else 'sha256:' + r.source_digest}"
 
     def batches(self) -> Iterator[tuple[Sequence[Item], Sequence[Response], Sequence[Label]]]:
         r = self.r
@@ -124,7 +118,7 @@ class _Stream:
                 self.seen.add(key)
                 self.digest.add(sample.item)
                 items.append(sample.item)
-            resp = sample.response if sample.response.run_id == r.run_id else sample.response.model_copy(update={"run_id": r.run_id})
+            resp = sample.response.model_copy(update={"run_id": r.run_id, "provenance": "imported", "source_run": self.source})
             responses.append(resp)
             self.responses += 1
             self.errors += resp.error_kind is not None
@@ -143,7 +137,7 @@ class _Stream:
     def finish(self) -> dict[str, Any]:
         complete = self.r.meta.get("complete", True) is not False
         return {
-            "suites": [SuiteRef(suite_id=self.r.suite_id, digest=self.digest.hexdigest(), n_items=len(self.seen))],
+            "suites": [SuiteRef(suite_id=self.r.suite_id, digest=self.digest.digest(), n_items=len(self.seen))],
             "n_items": len(self.seen),
             "status": "complete" if complete else "interrupted",
             "updated_at": datetime.now(UTC),
@@ -178,7 +172,20 @@ def export_inspect(store: ResultStore, run_id: str, path: str) -> int:
     for lb in store.iter_labels(run_id):
         by_judge.setdefault(lb.judge_id, []).append(lb)
     verdicts = store.get_artifacts(run_id, "verdicts")
-    return int(write_inspect_log(path, run, items, responses, by_judge, verdicts))
+    return int(write_inspect_log(path, run, items, responses, by_judge, verdicts, deployment=_deployment(verdicts)))
+
+
+def _deployment(verdicts: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The stored verdicts' deployment matrix (``frameworks.deployment_matrix``, the one rule),
+    for the log's metadata; ``None`` when the run was never scored, or by several judges
+    (one matrix per target and judge would mix two judges' readings)."""
+    from accord.frameworks import PackVerdict, deployment_matrix
+
+    parsed = [PackVerdict.model_validate(v) for v in verdicts.values()]
+    if not parsed or len({v.judge_id for v in parsed}) != 1:
+        return None
+    target = parsed[0].target or parsed[0].run_id or "run"
+    return deployment_matrix({target: parsed}).model_dump(mode="json")
 
 
 def importers() -> dict[str, Callable[..., Iterator[ImportedRun]]]:

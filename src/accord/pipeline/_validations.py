@@ -21,12 +21,12 @@ listed as *thin*: the engine works with intervals, so few rows make wide interva
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from accord.errors import InputError
+from accord.readers import sha256_file
 from accord.stats import wilson
 from accord.store import ConfusionCounts, JudgeValidation, ResultStore
 
@@ -43,11 +43,7 @@ TASK_LABELS: dict[str, tuple[tuple[str, frozenset[str]], ...]] = {
 
 def file_digest(path: str | Path) -> str:
     """``sha256:`` and the hex digest of the file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return "sha256:" + h.hexdigest()
+    return "sha256:" + sha256_file(path)
 
 
 def language_of(locale: str) -> str:
@@ -147,20 +143,19 @@ def recorded_rates(store: ResultStore, judge_id: str, judge_version: str | None)
     would be corrected by figures measured on a different model). ``None`` takes every version.
     Sorted by label, then language.
     """
-    latest: dict[tuple[str, str], tuple[JudgeValidation, ConfusionCounts, frozenset[str]]] = {}
+    from accord.frameworks import rates_from_confusion
+
+    # The same conversion scoring applies to the judge card's counts (one rule for both).
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
     for rec in store.iter_judge_validations(judge_id):  # oldest first: later ones replace
         if judge_version is not None and rec.judge_version != judge_version:
             continue
         for lang, counts in _by_language(rec).items():
             if counts.n_assessed == 0:
                 continue
-            for label, positive in TASK_LABELS[rec.task]:
-                latest[(label, lang)] = (rec, counts, positive)
-    out = []
-    for (label, lang), (rec, counts, positive) in sorted(latest.items()):
-        tp, fn, tn, fp = counts.collapse(positive)
-        out.append({"label": label, "language": lang, "tp": tp, "fn": fn, "tn": tn, "fp": fp, "source": source_text(rec)})
-    return out
+            for rates in rates_from_confusion(rec.task, counts.classes, counts.confusion, lang, source_text(rec)):
+                latest[(rates.label, lang)] = rates.to_dict()
+    return [latest[key] for key in sorted(latest)]
 
 
 def _rate(k: int, n: int) -> dict[str, float | int | None]:

@@ -790,15 +790,17 @@ class Store:
     def provenance_counts(self, run_id: str) -> dict[str, Any]:
         """Where a run's responses came from: ``{"produced", "reused", "unknown", "sources"}``;
         ``sources`` counts reused responses by the run that produced them ("unknown" when the
-        cache entry predates that record). ``unknown``: responses stored before provenance was."""
+        cache entry predates that record). ``unknown``: responses stored before provenance was.
+        An imported run (issue 18) adds ``imported`` and names its log (``<tool>:sha256:...``)
+        in ``sources``; the key is absent for runs with none."""
         t = s.responses
         q = sa.select(t.c.provenance, t.c.source_run, sa.func.count()).where(t.c.run_id == run_id).group_by(t.c.provenance, t.c.source_run)
         out: dict[str, Any] = {"produced": 0, "reused": 0, "unknown": 0, "sources": {}}
         with self.engine.connect() as conn:
             for provenance, source, n in conn.execute(q):
-                kind = provenance if provenance in ("produced", "reused") else "unknown"
-                out[kind] += int(n)
-                if kind == "reused":
+                kind = provenance if provenance in ("produced", "reused", "imported") else "unknown"
+                out[kind] = out.get(kind, 0) + int(n)
+                if kind in ("reused", "imported"):
                     name = source or "unknown"
                     out["sources"][name] = out["sources"].get(name, 0) + int(n)
         out["sources"] = dict(sorted(out["sources"].items()))

@@ -12,7 +12,7 @@ from accord.suites._fetch import REMOTE, fetch, fetch_status
 from accord.suites._files import parse_mapping
 from accord.suites._public import jbb_artifacts, recorded_names, recorded_responses, xstest_models
 from accord.suites._registry import SuiteInfo, list_suites, load_suite, open_suite
-from accord.suites._source import SuiteSource
+from accord.suites._source import DigestWriter, SuiteSource
 from accord.taxonomy import FLOOR_HAZARDS, HAZARD_IDS, hazard_ids
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "parse_mapping",
     "recorded_names",
     "recorded_responses",
+    "DigestWriter",
     "expected_behaviours",
     "suite_breakdown",
     "xstest_models",

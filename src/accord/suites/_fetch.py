@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import AccordError, UnknownNameError, VerificationError
+from accord.readers import sha256_file
 
 MAX_BYTES = 256 * 1024 * 1024
 MANIFEST = "fetched.json"
@@ -119,14 +120,6 @@ def _manifest(name: str) -> dict[str, Any]:
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
-
-
-def sha256_file(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            sha.update(chunk)
-    return sha.hexdigest()
 
 
 def _expected(name: str, given: str | None) -> str | None:

@@ -341,3 +341,15 @@ if __name__ == "__main__":  # regenerate tests/data/interop/inspect (HOW.md)
         shutil.copy(made, out / "mock_arith.eval")
         edited(made, out / "mock_arith_limit.json", _small)
     print("wrote", sorted(p.name for p in out.iterdir()))
+
+
+def test_an_oversized_sample_member_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crafted .eval entry may declare gigabytes: the reader checks the declared size first."""
+    from accord.interop import _inspect
+
+    log = Path(__file__).resolve().parents[2] / "data" / "interop" / "inspect" / "mock_arith.eval"
+    monkeypatch.setattr(_inspect, "MAX_SAMPLE_BYTES", 10)
+    [run] = list(_inspect.import_inspect([str(log)]))
+    with pytest.raises(InputError, match="over the 10-byte limit") as err:
+        list(run.samples())
+    assert err.value.field is not None and err.value.field.startswith("samples/")

@@ -42,6 +42,10 @@ def test_an_import_writes_the_run_once_and_digests_its_items_as_a_suite(db_url: 
         items = list(store.iter_items(first.run_id))
         assert run.suites[0].digest == digest_items(items)  # the streamed digest is the suite digest
         assert run.meta["import"]["source_digest"] == "sha256:" + "ab" * 32
+        # each response says it came from that log, and the run's provenance counts it so
+        assert {(r.provenance, r.source_run) for r in store.iter_responses(first.run_id)} == {("imported", "tool:sha256:" + "ab" * 32)}
+        prov = store.provenance_counts(first.run_id)
+        assert (prov["imported"], prov["produced"], prov["sources"]) == (14, 0, {"tool:sha256:" + "ab" * 32: 14})
         [again] = import_logs(store, [_run()])
         assert not again.written and again.responses == 14
         assert store.response_counts(first.run_id)["responses"] == 14
@@ -60,3 +64,22 @@ def test_the_same_run_id_from_other_bytes_is_refused(db_url: str) -> None:
         import_logs(store, [_run()])
         with pytest.raises(AccordError, match="not imported from this file"):
             import_logs(store, [_run(digest="cd" * 32)])
+
+
+def test_credentials_in_a_logs_metadata_are_masked_before_storing(db_url: str) -> None:
+    """Another tool's log is someone else's file: a key left in a task argument or a base URL
+    with a password must not reach the store (and from there a report or a signature)."""
+    from dataclasses import replace
+
+    leaky = replace(
+        _run(),
+        meta={"task_args": {"api_key": "sk-live-abcdefghijklmnop", "url": "https://user:hunter22@example.org/v1"}},
+        generation={"headers": "Authorization: Bearer abcdefghijkl"},
+    )
+    with Store.open(db_url) as store:
+        [summary] = import_logs(store, [leaky])
+        run = store.require_run(summary.run_id)
+    stored = repr(run.meta) + repr(run.params)
+    for secret in ("abcdefghijklmnop", "hunter22", "abcdefghijkl"):
+        assert secret not in stored
+    assert run.meta["import"]["source_digest"] == "sha256:" + "ab" * 32
