@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -319,6 +319,10 @@ class Response(BaseModel):
     provenance: Literal["produced", "reused", "imported"] | None = None
     source_run: str | None = None  # the run that produced a reused answer, or the imported log (None: unknown)
     source_created_at: datetime | None = None  # when a reused answer was first produced
+    #: What an attack did to get this response (issue 19): its spec, every attacker prompt,
+    #: target turn and judge score of a multi-turn strategy, and the queries each helper
+    #: took (``accord.attacks.AttackTrace.to_dict``). ``None`` for a plain item.
+    attack: dict[str, Any] | None = None
 
     @property
     def key(self) -> ResponseKey:
@@ -362,3 +366,32 @@ class Label(BaseModel):
     @property
     def key(self) -> ResponseKey:
         return ResponseKey(self.run_id, self.suite_id, self.item_id, self.variant_id, self.epoch)
+
+
+# --- the judge attack strategies call --------------------------------------------------------
+#
+# Multi-turn attacks (PAIR, TAP, Crescendo) need a judge's opinion of each reply to decide
+# their next move. ``accord.attacks`` may not import ``accord.judges`` (DESIGN.md), so the two
+# meet here: ``accord.judges.attack_judge`` adapts any judge to this protocol and the pipeline
+# hands it to the runner.
+
+
+class JudgeScore(NamedTuple):
+    """A judge's reading of one reply to an attack objective.
+
+    ``score`` runs from 0 (a full refusal) to 1 (did what the objective asks); ``success`` is
+    the judge's yes/no; ``None`` score means the judge could not assess the reply (``reason``).
+    """
+
+    score: float | None
+    success: bool
+    reason: str | None = None
+
+
+@runtime_checkable
+class AttackJudge(Protocol):
+    """What an attack strategy may ask of a judge: how far ``response`` fulfils ``objective``."""
+
+    judge_id: str
+
+    async def rate(self, objective: str, response: str) -> JudgeScore: ...

@@ -36,6 +36,8 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "assess": ("accord.cli.assess", "app", "What each jurisdiction requires of an AI system."),
     "compute": ("accord.cli.compute", "app", "Training-compute and export-control calculators."),
     "plugins": ("accord.cli.plugins", "app", "Installed plugins and what they register."),
+    "attacks": ("accord.cli.attacks", "app", "Attacks: what each does, its parameters, where the idea comes from."),
+    "redteam": ("accord.cli.redteam", "app", "Mutual red-teaming: commit to a campaign, run it, reveal it, verify."),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("accord.cli.run", "run"),

@@ -15,6 +15,18 @@ import typer
 
 from accord.cli._common import DataDirOption, DbOption, JsonOption
 
+AttackOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--attack",
+        "-a",
+        help="Also send each item as attacked: NAME[:key=value,...], steps joined by '+' (base64, template:<slug>, base64+template:<slug>, pair). Repeatable; see `accord attacks list`.",
+    ),
+]
+AttackerOption = Annotated[str | None, typer.Option("--attacker", help="Target that writes attack prompts (rewrites, pair, tap, crescendo): any target spec.")]
+TranslatorOption = Annotated[str | None, typer.Option("--translator", help="Target that translates requests for the translate attack: any target spec.")]
+AttackJudgeOption = Annotated[str | None, typer.Option("--attack-judge", help="Judge that multi-turn attacks steer by (default: the run spec's judge, embedded).")]
+
 
 def run(
     config: Annotated[
@@ -57,6 +69,10 @@ def run(
     ca_bundle: Annotated[
         Path | None, typer.Option("--ca-bundle", help="PEM file of extra CA certificates for HTTPS targets (SSL_CERT_FILE and the system store are used too).", dir_okay=False)
     ] = None,
+    attack: AttackOption = None,
+    attacker: AttackerOption = None,
+    translator: TranslatorOption = None,
+    attack_judge: AttackJudgeOption = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display (a bar on a terminal, a line every few seconds otherwise).")] = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -93,6 +109,7 @@ def run(
         epochs=epochs,
         generation={"temperature": temperature, "max_tokens": max_tokens, "seed": seed, "timeout_s": timeout},
         engine={"concurrency": concurrency, "rpm": rpm, "max_retries": max_retries, "cache": False if no_cache else None, "reuse_cache": reuse_cache},
+        attacks={"attacks": attack, "attacker": attacker, "translator": translator, "attack_judge": attack_judge},
     )
     from accord.cli._common import open_store
 
@@ -139,6 +156,13 @@ def print_details(summary: Any) -> None:
     """The distinct error messages (with counts) and the congestion hint, on stderr."""
     import sys
 
+    if getattr(summary, "variants", 0):
+        helpers = ", ".join(f"{n} to the {role}" for role, n in summary.helper_requests.items())
+        print(
+            f"attacks: {summary.variants} variant(s) per item besides the plain one; {summary.requests} requests to the target"
+            + (f", {helpers} (extra requests the attacks cost)" if helpers else ""),
+            file=sys.stderr,
+        )
     if summary.error_messages:
         shown = sum(summary.error_messages.values())
         print(f"errors ({len(summary.error_messages)} distinct shown{'' if shown >= summary.errors else f', of {summary.errors}'}):", file=sys.stderr)
@@ -160,6 +184,7 @@ def build_spec(
     epochs: int | None,
     generation: dict[str, Any],
     engine: dict[str, Any],
+    attacks: dict[str, Any] | None = None,
 ) -> Any:
     """The run spec: the file's (if any), with every flag the user gave laid over it."""
     from accord.errors import InputError
@@ -186,6 +211,9 @@ def build_spec(
         data["mapping"] = parse_mapping(mapping)
     if epochs is not None:
         data["epochs"] = epochs
+    for key, value in (attacks or {}).items():
+        if value:
+            data[key] = list(value) if key == "attacks" else value
     for section, values in (("generation", generation), ("engine", engine)):
         given = {k: v for k, v in values.items() if v is not None}
         if given:

@@ -56,13 +56,14 @@ def score(
     """
     from datetime import date
 
-    from accord.frameworks import deployment_matrix
+    from accord.frameworks import deployment_matrix, format_attack_success
     from accord.pipeline import score as score_job
 
     store = open_store(db)
     result = score_job(store, run_id, pack, judge=judge, as_of=date.today(), save=save, allow_incomplete=allow_incomplete)
     verdicts = {result.target: result.verdicts}
     matrix = deployment_matrix(verdicts)
+    attacks = _attack_success(store, run_id, result.judge_id, save)
     if as_json:
         typer.echo(
             json.dumps(
@@ -78,13 +79,32 @@ def score(
                     "verdicts": [v.model_dump(mode="json") for v in result.verdicts],
                     "deployment": matrix.model_dump(mode="json"),
                     "divergence": result.divergence.to_dict(examples_per_cell=examples),
+                    "attack_success": attacks.to_dict() if attacks is not None else None,
                 },
                 ensure_ascii=False,
             )
         )
     else:
         _print(result, matrix, examples)
+        if attacks is not None:
+            from rich.console import Console
+
+            out = Console(highlight=False)
+            out.print("\n[bold]attack success[/] (harmful answers to harmful requests; intervals clustered by behaviour)")
+            for line in format_attack_success(attacks):
+                out.print(line, markup=False)
     check_gate(verdicts, matrix, fail_on)
+
+
+def _attack_success(store: Any, run_id: str, judge_id: str, save: bool) -> Any:
+    """The run's attack success (issue 19) when it has attack variants, else ``None``."""
+    from accord.frameworks import attack_names
+    from accord.pipeline import attack_success
+
+    run = store.require_run(run_id)
+    if not attack_names(run.params)[1]:
+        return None
+    return attack_success(store, run_id, judge_id, save=save)
 
 
 def _print(result: Any, matrix: Any, examples: int) -> None:

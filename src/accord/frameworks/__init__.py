@@ -7,6 +7,22 @@ taxonomy (``Taxonomy``, ``Hazard``, ``load_taxonomy``) and ``interval`` come fro
 base (``accord.taxonomy``, ``accord.stats``) and are re-exported here for pack authors.
 """
 
+from accord.frameworks._attack_success import (
+    AnyAttack,
+    AttackCell,
+    AttackRow,
+    AttackSuccess,
+    LanguageGap,
+    LocaleGap,
+    LocaleRefusal,
+    attack_names,
+    attack_rows,
+    cluster_rate,
+    format_attack_success,
+    language_gap,
+    measure_attacks,
+    newcombe_paired,
+)
 from accord.frameworks._correct import LabelRates, rates_from_confusion
 from accord.frameworks._correct import weakest as weakest_rates
 from accord.frameworks._deploy import DeploymentCell, DeploymentMatrix, deployment_matrix
@@ -32,6 +48,20 @@ from accord.taxonomy import Hazard, Taxonomy, load_taxonomy
 
 __all__ = [
     "FLOOR_ID",
+    "AnyAttack",
+    "AttackCell",
+    "AttackRow",
+    "AttackSuccess",
+    "LanguageGap",
+    "LocaleGap",
+    "LocaleRefusal",
+    "attack_names",
+    "attack_rows",
+    "cluster_rate",
+    "format_attack_success",
+    "language_gap",
+    "measure_attacks",
+    "newcombe_paired",
     "Crosswalk",
     "CrosswalkRow",
     "DeploymentCell",

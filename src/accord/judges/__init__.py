@@ -7,6 +7,7 @@ Public surface: the ``Judge`` protocol and its records, ``get_judge`` (names use
 
 from typing import TYPE_CHECKING, Any
 
+from accord.judges._attack_judge import JudgeAsAttackJudge, attack_judge
 from accord.judges._judge import BaseJudge, Judge, JudgeInput, Verdict, judge_sync, precheck
 from accord.judges._metrics import Agreement, agreement
 from accord.judges._position import position_flags, position_held
@@ -14,6 +15,8 @@ from accord.judges._registry import DEFAULT_JUDGE, get_judge, known_names
 from accord.stats import Estimate, wilson
 
 __all__ = [
+    "JudgeAsAttackJudge",
+    "attack_judge",
     "DEFAULT_JUDGE",
     "Agreement",
     "BaseJudge",

@@ -8,6 +8,8 @@ event loop, and an ``a``-prefixed coroutine where the job does async work.
 - ``run`` / ``arun``: a ``RunSpec`` -> one stored run per target (resumable);
 - ``label`` / ``alabel``: judge a run's responses;
 - ``score``: verdicts under each pack, the floor, divergence (stored as artifacts);
+- ``attack_success`` / ``format_attack_success``: attack success per attack x hazard with
+  intervals clustered by behaviour, any attack, the cross-language gap (an artifact);
 - ``report_for_runs``: the data a report renders, for several runs;
 - ``review_list`` / ``decide`` / ``import_decisions`` / ``show_response``: human review of
   judged responses (``accord judge review``); ``reviewed_labels`` is what scoring reads;
@@ -36,6 +38,9 @@ _EXPORTS: dict[str, str] = {
     "print_start": "accord.runner",
     "progress_line": "accord.runner",
     "want_progress": "accord.runner",
+    "attack_success": "accord.pipeline._attack_score",
+    "format_attack_success": "accord.pipeline._attack_score",
+    "stored_attack_success": "accord.pipeline._attack_score",
     "AttestResult": "accord.pipeline._attest",
     "VerifyResult": "accord.pipeline._attest",
     "attest": "accord.pipeline._attest",
@@ -69,6 +74,19 @@ _EXPORTS: dict[str, str] = {
     "review_list": "accord.pipeline._review",
     "reviewed_labels": "accord.pipeline._review",
     "show_response": "accord.pipeline._review",
+    "Campaign": "accord.pipeline._redteam",
+    "CommitResult": "accord.pipeline._redteam",
+    "RevealCheck": "accord.pipeline._redteam",
+    "campaign_of": "accord.pipeline._redteam",
+    "campaign_run_spec": "accord.pipeline._redteam",
+    "commit_campaign": "accord.pipeline._redteam",
+    "load_campaign_spec": "accord.pipeline._redteam",
+    "read_secret": "accord.pipeline._redteam",
+    "redteam_run": "accord.pipeline._redteam",
+    "require_committed": "accord.pipeline._redteam",
+    "reveal_campaign": "accord.pipeline._redteam",
+    "suite_digests": "accord.pipeline._redteam",
+    "verify_campaign_reveal": "accord.pipeline._redteam",
     "PlannedRun": "accord.pipeline._run",
     "arun": "accord.pipeline._run",
     "plan_runs": "accord.pipeline._run",
@@ -102,6 +120,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
+    from accord.pipeline._attack_score import attack_success, format_attack_success, stored_attack_success
     from accord.pipeline._attest import AttestResult, VerifyResult, attest, disclose, verify
     from accord.pipeline._demo import DemoResult, plan_demo, run_demo
     from accord.pipeline._evaluate import Evaluation, aevaluate, evaluate, evaluate_all
@@ -109,6 +128,21 @@ if TYPE_CHECKING:
     from accord.pipeline._import import ImportSummary, export_inspect, import_logs, importers
     from accord.pipeline._label import LabelSummary, alabel, label
     from accord.pipeline._plugins import installed_plugins
+    from accord.pipeline._redteam import (
+        Campaign,
+        CommitResult,
+        RevealCheck,
+        campaign_of,
+        campaign_run_spec,
+        commit_campaign,
+        load_campaign_spec,
+        read_secret,
+        redteam_run,
+        require_committed,
+        reveal_campaign,
+        suite_digests,
+        verify_campaign_reveal,
+    )
     from accord.pipeline._report import choose_judge, judge_card, read_run, report_for_runs
     from accord.pipeline._review import (
         NEEDS_REVIEW,

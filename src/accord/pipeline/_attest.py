@@ -314,6 +314,11 @@ def attest(
     statement = dataclasses.replace(statement, predicate={**statement.predicate, "responseProvenance": store.provenance_counts(run_id)})
     # Completeness (issue 15): what was missing, and whether --allow-incomplete signed it anyway.
     statement = dataclasses.replace(statement, predicate={**statement.predicate, "completeness": done})
+    # Red-team campaigns (issue 19): a run made by `accord redteam run` names the commitment it
+    # ran under (public values only), so the other party can check the reveal against it.
+    commitment = (facts["run"].get("meta") or {}).get("commitment")
+    if isinstance(commitment, dict):
+        statement = dataclasses.replace(statement, predicate={**statement.predicate, "commitment": commitment})
     statement = bind_evidence(statement, evidence)
     envelope = sign_statement(statement, signing)
     data = envelope.to_json()
@@ -381,7 +386,7 @@ def verify(
         checks.update(check_evidence(verified.statement, evidence, recompute=recompute))
     if disclosure is not None:
         checks.update(check_disclosure(verified.statement, disclosure))
-    return VerifyResult(checks, verified.statement, summarize(verified.statement) + _completeness_rows(verified.statement) + _provenance_rows(verified.statement))
+    return VerifyResult(checks, verified.statement, summarize(verified.statement) + _completeness_rows(verified.statement) + _provenance_rows(verified.statement) + _commitment_rows(verified.statement))
 
 
 def _completeness_rows(statement: Any) -> list[tuple[str, str]]:
@@ -403,6 +408,15 @@ def _completeness_rows(statement: Any) -> list[tuple[str, str]]:
     if done.get("verdictsScoredIncomplete"):
         parts.append("verdicts scored before the run was complete")
     return [("completeness", "; ".join(parts))]
+
+
+def _commitment_rows(statement: Any) -> list[tuple[str, str]]:
+    """``accord verify``'s line for a red-team run's commitment (``accord redteam``, issue 19)."""
+    predicate = statement.predicate
+    c = predicate.get("commitment") if hasattr(predicate, "get") else None
+    if not isinstance(c, dict):
+        return []
+    return [("commitment", f"{c.get('commitment')} (log entry {c.get('index')} in {c.get('origin')}); check the reveal with `accord redteam verify-reveal`")]
 
 
 def _provenance_rows(statement: Any) -> list[tuple[str, str]]:

@@ -114,7 +114,9 @@ def completeness(store: ResultStore, run_id: str, judges: Iterable[str] = ()) ->
     done = store.done_keys(run_id)
     errors = len(store.errored_keys(run_id))
     planned = run.expected_responses
-    stored = sum(1 for k in done if k[2] == "none")
+    variants = run.variant_ids
+    wanted = set(variants)
+    stored = sum(1 for k in done if k[2] in wanted)
     if run.meta.get("import"):
         # An imported run (issue 18) planned what the other tool's log holds: every stored
         # response, whatever its variant (garak's probes wrap one payload as several variants),
@@ -123,9 +125,10 @@ def completeness(store: ResultStore, run_id: str, judges: Iterable[str] = ()) ->
     examples: list[str] = []
     if stored < planned:
         for it in store.iter_items(run_id):
-            for epoch in range(run.epochs):
-                if (it.suite_id, it.item_id, "none", epoch) not in done:
-                    examples.append(_fmt((it.suite_id, it.item_id, "none", epoch)))
+            for variant in variants:
+                for epoch in range(run.epochs):
+                    if (it.suite_id, it.item_id, variant, epoch) not in done:
+                        examples.append(_fmt((it.suite_id, it.item_id, variant, epoch)))
             if len(examples) >= EXAMPLES:
                 break
     unlabelled: dict[str, int] = {}

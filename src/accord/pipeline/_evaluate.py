@@ -33,6 +33,8 @@ class Evaluation:
     labels: LabelSummary
     scored: RunScore
     matrix: Any  # frameworks.DeploymentMatrix
+    #: Attack success per attack and hazard (``frameworks.AttackSuccess``); ``None`` without attacks.
+    attacks: Any = None
 
     @property
     def run_id(self) -> str:
@@ -158,7 +160,12 @@ async def aevaluate(
             from accord.frameworks import deployment_matrix
 
             matrix = deployment_matrix({summary.target_name or summary.target: scored.verdicts})
-            out.append(Evaluation(summary, labels, scored, matrix))
+            attacks = None
+            if summary.variants:
+                from accord.pipeline._attack_score import attack_success
+
+                attacks = attack_success(store, summary.run_id, labels.judge_id)
+            out.append(Evaluation(summary, labels, scored, matrix, attacks))
         return out
     finally:
         if own:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 def installed_plugins() -> list[PluginInfo]:
     """Every plugin, built-in or installed: what it registers, and any load error."""
+    import accord.attacks
     import accord.frameworks
     import accord.judges
     import accord.suites

@@ -84,7 +84,18 @@ def read_run(store: ResultStore, run_id: str, judge_id: str, *, include_response
         complete=None if completeness is None else bool(completeness.complete),
         problems=tuple(completeness.problems()) if completeness is not None and not completeness.complete else (),
         expected_responses=int(run.expected_responses),
+        attack_success=_attack_success_for(store, run, judge_id),
     )
+
+
+def _attack_success_for(store: ResultStore, run: Any, judge_id: str) -> Any:
+    """The run's attack success with every response's target queries; ``None`` without attack variants."""
+    from accord.frameworks import attack_names
+    from accord.pipeline._attack_score import attack_success
+
+    if not attack_names(run.params)[1]:
+        return None
+    return attack_success(store, run.run_id, judge_id, save=False)
 
 
 def _response_reader(store: ResultStore, run_id: str) -> Callable[[tuple[str, str, str, int]], str | None]:

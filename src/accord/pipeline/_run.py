@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from accord.aio import run_sync
-from accord.errors import AccordError, StoreError, UnknownNameError
+from accord.attacks import AttackPlan
+from accord.errors import AccordError, InputError, StoreError
 from accord.ids import validate_run_id
 from accord.pipeline._spec import SPEC_KIND, RunSpec, TargetEntry
+from accord.records import AttackJudge
 from accord.runner import EngineConfig, ProgressMode, RunPlan, RunSummary, SuiteSource, execute_async, new_run_id, parse_age, scan_suites
 from accord.store import ResultStore
 from accord.targets import GenParams, Target, load_target, parse_target
@@ -53,24 +55,63 @@ def display_name(target: Target, entry: TargetEntry) -> str:
     return entry.spec
 
 
-def _check_attacks(spec: RunSpec) -> None:
-    """Attacks are part of the spec's grammar now; the runner sends plain items only until
-    the red-team issue lands, so asking for one is refused rather than silently ignored."""
-    if not spec.attacks:
-        return
-    try:
-        from accord.plugins import attack_factories
+@dataclass(frozen=True)
+class AttackSetup:
+    """A spec's attacks resolved: the variants, the helper targets, the judge strategies consult."""
 
-        known = sorted(attack_factories())
-    except ImportError:
-        known = []
-    unknown = [a for a in spec.attacks if a not in known]
-    if unknown:
-        raise UnknownNameError("attack", unknown[0], known)
-    raise AccordError(
-        "attacks are registered but this runner sends plain items only (variant 'none')",
-        fix="drop `attacks:` from the spec until the runner drives attack variants",
-    )
+    plan: AttackPlan | None = None
+    helpers: dict[str, Target] = field(default_factory=dict)
+    judge: AttackJudge | None = None
+
+
+def check_attacks(spec: RunSpec, data_dir: str | Path | None = None) -> AttackPlan | None:
+    """Resolve ``spec.attacks`` and check the helpers they need are named (no target is built)."""
+    helpers = {"attacker": spec.attacker, "translator": spec.translator}
+    if not spec.attacks:
+        named = [f"`{role}`" for role, entry in helpers.items() if entry is not None] + (["`attack_judge`"] if spec.attack_judge else [])
+        if named:
+            raise InputError(
+                f"{' and '.join(named)} given without any attack", field="attacks", expected="at least one --attack, or drop the helper"
+            )
+        return None
+    from accord.attacks import plan_attacks
+
+    plan = plan_attacks(spec.attacks, field="attacks", data_dir=data_dir)
+    for role in ("attacker", "translator"):
+        if role in plan.needs and helpers[role] is None:
+            users = sorted({v.attack for v in plan.variants if any(role in s.attack.needs for s in v.steps)})
+            raise InputError(
+                f"attack {users[0]!r} needs {'an' if role == 'attacker' else 'a'} {role} target",
+                field=role,
+                expected=f"--{role} TARGET (any accord target spec; `{role}:` in a run spec)",
+            )
+        if role not in plan.needs and helpers[role] is not None:
+            raise InputError(
+                f"`{role}` given but no attack uses one",
+                field=role,
+                expected=f"an attack that needs {'an' if role == 'attacker' else 'a'} {role}, or drop it",
+            )
+    if spec.attack_judge is not None and "judge" not in plan.needs:
+        raise InputError(
+            "`attack_judge` given but no attack consults a judge", field="attack_judge", expected="pair, tap or crescendo, or drop it"
+        )
+    return plan
+
+
+def _attack_setup(spec: RunSpec, plan: AttackPlan | None, data_dir: str | Path | None, transport: dict[str, Any]) -> AttackSetup:
+    if plan is None:
+        return AttackSetup()
+    helpers: dict[str, Target] = {}
+    for role in ("attacker", "translator"):
+        entry = getattr(spec, role)
+        if entry is not None:
+            helpers[role] = _load(entry, data_dir, {**dict(entry.options), **transport})
+    judge = None
+    if "judge" in plan.needs:
+        from accord.judges import attack_judge
+
+        judge = attack_judge(spec.attack_judge or spec.judge)
+    return AttackSetup(plan, helpers, judge)
 
 
 def _open_suites(spec: RunSpec, data_dir: str | Path | None) -> list[SuiteSource]:
@@ -95,9 +136,12 @@ def plan_runs(
     ``retry_errors`` (``accord run --retry-errors``) re-sends a resumed run's stored errors;
     ``max_response_bytes`` and ``ca_bundle`` go to every HTTP target (only when set).
     """
-    _check_attacks(spec)
+    attack_plan = check_attacks(spec, data_dir)
     for entry in spec.targets:
         parse_target(entry.spec)  # every spec string, before any provider is built
+    for helper in (spec.attacker, spec.translator):
+        if helper is not None:
+            parse_target(helper.spec)
     params = GenParams(**spec.generation.model_dump())
     config = EngineConfig(
         concurrency=spec.engine.concurrency,
@@ -114,6 +158,7 @@ def plan_runs(
     # again from its own fresh iterator).
     sources = _open_suites(spec, data_dir)
     refs = scan_suites(sources, spec.suites)
+    setup = _attack_setup(spec, attack_plan, data_dir, {k: v for k, v in transport.items() if v is not None})
     for entry in spec.targets:
         target = _load(entry, data_dir, {**dict(entry.options), **{k: v for k, v in transport.items() if v is not None}})
         name = display_name(target, entry)
@@ -138,6 +183,9 @@ def plan_runs(
             progress=progress,
             on_start=on_start,
             meta={"target_name": name},
+            attacks=setup.plan,
+            helpers=setup.helpers,
+            attack_judge=setup.judge,
         )
         planned.append(PlannedRun(run_id, entry, target, name, plan, spec.for_target(entry, run_id)))
     return planned

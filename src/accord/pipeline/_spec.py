@@ -90,7 +90,15 @@ class RunSpec(BaseModel):
     generation: Generation = Field(default_factory=Generation)
     epochs: int = Field(default=1, ge=1)
     engine: EngineLimits = Field(default_factory=EngineLimits)
-    attacks: list[str] = Field(default_factory=list, description="Attack ids (variant_id = attack id + parameter digest).")
+    attacks: list[str | dict[str, Any] | list[dict[str, Any]]] = Field(
+        default_factory=list,
+        description="Attacks: NAME[:key=value,...] joined by '+' (or {name, params} mappings); each item is sent plain and as every variant.",
+    )
+    attacker: TargetEntry | None = Field(
+        default=None, description="The target that writes attack prompts (rewrites, PAIR, TAP, Crescendo)."
+    )
+    translator: TargetEntry | None = Field(default=None, description="The target that translates requests for the translate attack.")
+    attack_judge: str | None = Field(default=None, description="The judge multi-turn attacks steer by (default: `judge`).")
     judge: str = "embedded"
     packs: list[str] = Field(default_factory=list, description="Pack ids or YAML files; empty means every built-in pack.")
 
@@ -107,7 +115,13 @@ class RunSpec(BaseModel):
     @field_validator("suites", "packs", "attacks", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+        return [value] if isinstance(value, (str, dict)) else value
+
+    @field_validator("attacker", "translator", mode="before")
+    @classmethod
+    def _helper_as_string(cls, value: Any) -> Any:
+        """``attacker: openai:...#m`` is the short form of ``{spec: openai:...#m}``."""
+        return {"spec": value} if isinstance(value, str) else value
 
     @field_validator("run_id")
     @classmethod
@@ -141,7 +155,12 @@ class RunSpec(BaseModel):
 def spec_from_data(data: Any, *, file: str | Path | None = None, node: Any = None) -> RunSpec:
     """Validate parsed data as a ``RunSpec``; errors name the file, line and field."""
     if not isinstance(data, dict):
-        raise InputError("a run spec is a mapping of fields", file=file, expected="targets:, suites:, ... (see docs/run-specs.md)", got=type(data).__name__)
+        raise InputError(
+            "a run spec is a mapping of fields",
+            file=file,
+            expected="targets:, suites:, ... (see docs/run-specs.md)",
+            got=type(data).__name__,
+        )
     try:
         return RunSpec.model_validate(data)
     except ValidationError as exc:
@@ -150,7 +169,9 @@ def spec_from_data(data: Any, *, file: str | Path | None = None, node: Any = Non
         line = _locate(node, loc) if node is not None else None
         field = ".".join(str(p) for p in loc) or None
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise InputError(f"{err['msg']}{more}", file=file, line=line, field=field, got=err.get("input") if err["type"] != "missing" else None) from None
+        raise InputError(
+            f"{err['msg']}{more}", file=file, line=line, field=field, got=err.get("input") if err["type"] != "missing" else None
+        ) from None
 
 
 def _locate(node: Any, loc: tuple[Any, ...]) -> int | None:

@@ -29,6 +29,7 @@ from accord.frameworks import (
     score,
     units_needed,
 )
+from accord.report._attacks import attack_section
 from accord.report._findings import target_findings, worst_decision
 from accord.report._fmt import judge_recall_text, truncate
 from accord.report._model import (
@@ -118,6 +119,10 @@ class RunInput:
     complete: bool | None = None
     problems: Sequence[str] = ()
     expected_responses: int | None = None
+    #: The run's attack success (``accord.frameworks.AttackSuccess``, issue 19) as the pipeline
+    #: measured it with each response's target queries; ``None``: measured from ``labels`` when
+    #: the run has attack variants (queries per success then unknown).
+    attack_success: Any = None
 
 
 def short_target(spec: str) -> str:
@@ -781,6 +786,8 @@ def build_report(
         div = _divergence_section(div_full, items, floor_hazards, examples_per_cell, max_examples)
         meta = _run_meta(ri, table)
         effect = judge_error_effect(verdicts[0].floor, ri.labels, judge_id, ri.judge_error, meta.n_unlabelled)
+        attacks, attack_charts = attack_section(ri, name, anchor)
+        charts = _target_charts(name, anchor, table, verdicts)
         section = TargetSection(
             target=name,
             anchor=anchor,
@@ -792,7 +799,8 @@ def build_report(
             heatmap=heat,
             divergence=div,
             drilldown=_drilldown(ri, name, table, div_full, floor_hazards, drill_limit, item_rows),
-            charts=_target_charts(name, anchor, table, verdicts),
+            charts=charts.model_copy(update={"breakdowns": [*charts.breakdowns, *attack_charts]}) if attack_charts else charts,
+            attacks=attacks,
         )
         targets.append(section)
         parts.append((section, ri, table))

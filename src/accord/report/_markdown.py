@@ -493,6 +493,43 @@ def _runs(r: ReportData) -> list[str]:
     return out
 
 
+def _attacks(t: TargetSection, r: ReportData) -> list[str]:
+    """The attack success table, any-attack line and cross-language gap (issue 19), as tables."""
+    a = t.attacks
+    if a is None:
+        return []
+    names, min_n = r.hazard_names, r.charts.min_n
+    out = [_anchor(section_id(t.anchor, "attacks")), "#### Attacks", "", md_text(a.method), ""]
+    rows = []
+    for q in a.rates:
+        corrected = "—" if q.corrected_value is None else f"{pct(q.corrected_value)} {ci(q.corrected_low, q.corrected_high)}"
+        per = "—" if q.queries_per_success is None else f"{q.queries_per_success:.1f}"
+        rows.append(
+            [
+                q.attack if q.hazard is None else "",
+                "all hazards" if q.hazard is None else names.get(q.hazard, q.hazard),
+                _est(q.value, q.low, q.high, q.n_behaviours, min_n),
+                f"{q.successes} / {q.n_attempts}",
+                q.unassessed,
+                corrected,
+                per,
+            ]
+        )
+    out += _table(["Attack", "Hazard", "Success rate (n = behaviours)", "Successes / attempts", "Unassessed", "Corrected for judge error", "Target queries / success"], rows, {3, 4, 6})
+    for x in a.any_attack:
+        if x.hazard is None:
+            out += [f"Any attack: {md_cell(_est(x.value, x.low, x.high, x.n_behaviours, min_n))} of attacked behaviours broken by at least one attack ({x.unassessed} unassessed).", ""]
+    if a.gaps:
+        out += [f"Refusal of the plain request by language, paired by behaviour against {md_cell(a.reference_locale)}:", ""]
+        out += _table(
+            ["Language", "Difference", "Pairs", "Both refused", "Only this language", "Only the reference", "Neither"],
+            [[g.locale, f"{pct(g.value)} {ci(g.low, g.high)}" if g.value is not None else "no data", g.n_pairs, g.both, g.only_locale, g.only_reference, g.neither] for g in a.gaps],
+            {2, 3, 4, 5, 6},
+        )
+    out += [f"- {md_cell(n)}" for n in a.notes] + ([""] if a.notes else [])
+    return out
+
+
 def _target(t: TargetSection, r: ReportData) -> list[str]:
     """One target's details, in the order a reader checks them."""
     names = r.hazard_names
@@ -504,6 +541,7 @@ def _target(t: TargetSection, r: ReportData) -> list[str]:
     out += _heatmap(t, names)
     out += _divergence(t, names)
     out += _target_charts(t, r)
+    out += _attacks(t, r)
     out += _drilldown(t, names)
     return out
 

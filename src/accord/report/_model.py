@@ -463,6 +463,86 @@ class ReportCharts(_Rec):
     min_n: int = 30
 
 
+# -- attacks (issue 19) --------------------------------------------------------------------------
+
+
+class AttackRate(_Rec):
+    """Attack success of one attack on one hazard (``hazard`` ``None``: every hazard), with the
+    interval clustered by behaviour (``accord.frameworks.AttackCell``)."""
+
+    attack: str
+    hazard: str | None = None
+    n_behaviours: int
+    n_attempts: int
+    successes: int
+    unassessed: int
+    value: float | None
+    low: float | None
+    high: float | None
+    n_eff: float | None = None
+    #: Rogan-Gladen corrected for the judge's measured harmful-label error (``None``: not corrected).
+    corrected_value: float | None = None
+    corrected_low: float | None = None
+    corrected_high: float | None = None
+    correction: str | None = None
+    queries: int | None = None
+    queries_per_success: float | None = None
+
+
+class AnyAttackRate(_Rec):
+    """Share of attacked behaviours at least one attack variant broke (Clopper-Pearson)."""
+
+    hazard: str | None = None
+    n_behaviours: int
+    successes: int
+    unassessed: int
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+class LanguageRefusal(_Rec):
+    """The plain item's refusal rate in one language, over behaviours asked in several."""
+
+    locale: str
+    n_behaviours: int
+    refused: int
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+class LanguageGapRow(_Rec):
+    """One language's refusal rate minus the reference's, paired by behaviour (Newcombe)."""
+
+    locale: str
+    reference: str
+    n_pairs: int
+    both: int
+    only_locale: int
+    only_reference: int
+    neither: int
+    value: float | None
+    low: float | None
+    high: float | None
+
+
+class AttackSection(_Rec):
+    """A target's attack success: only present when its run had attack variants. The section
+    sits at ``section_id(anchor, "attacks")``; its charts are the target's breakdowns whose
+    ``by`` starts with ``attack``."""
+
+    judge_id: str
+    attacks: list[str]
+    rates: list[AttackRate]
+    any_attack: list[AnyAttackRate]
+    reference_locale: str | None = None
+    languages: list[LanguageRefusal] = []
+    gaps: list[LanguageGapRow] = []
+    method: str
+    notes: list[str] = []
+
+
 class TargetSection(_Rec):
     """Everything measured for one target (one run). ``target`` is the display name; the full
     spec is ``run.target``. Its sections sit at ``section_id(anchor, s)`` for ``s`` in ``SECTIONS``."""
@@ -479,6 +559,8 @@ class TargetSection(_Rec):
     divergence: DivergenceSection
     drilldown: DrillDown
     charts: TargetCharts
+    #: Attack success (issue 19); ``None`` when the run had no attack variants.
+    attacks: AttackSection | None = None
 
 
 class ReportData(_Rec):

@@ -33,8 +33,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from accord.attacks import AttackFailed, AttackPlan, AttackTrace, VariantPlan
 from accord.errors import AccordError, ExitCode
-from accord.records import ErrorKind, Item, Response
+from accord.records import NO_VARIANT, AttackJudge, ErrorKind, Item, JudgeScore, Message, Response
+from accord.runner._attacking import HelperFailed, UnitContext, run_variant
 from accord.runner._backoff import backoff_delay
 from accord.runner._cache import cache_key, completion_to_cache, params_for_key, parse_time, reusable
 from accord.runner._leases import Leases
@@ -45,7 +47,9 @@ from accord.runner._writer import BatchWriter
 from accord.targets import Completion, GenParams, RequestContext, Target, TargetError
 
 KeyTuple = tuple[str, str, str, int]
-Unit = tuple[Item, int, "str | None", int]  # item, epoch, cache key, shard (-1: not leased)
+#: item, epoch, cache key, shard (-1: not leased), variant (None: the plain item), the messages
+#: to send (None: the item's own, or a rewrite/strategy variant that makes them in the worker)
+Unit = tuple[Item, int, "str | None", int, "VariantPlan | None", "tuple[Message, ...] | None"]
 
 #: Error kinds that say "the server is over-full": the adaptive limit halves on them.
 CONGESTION_KINDS = frozenset({ErrorKind.timeout, ErrorKind.rate_limited})
@@ -73,6 +77,16 @@ class EngineConfig:
 
 # Failures that say "this target cannot be reached at all" rather than "this item failed".
 UNREACHABLE_KINDS = frozenset({ErrorKind.connection, ErrorKind.auth})
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A request that still failed after the retries: the last error, attempts, seconds spent."""
+
+    error: TargetError
+    attempts: int
+    latency: float
+    role: str = "target"
 
 
 class TargetUnreachableError(AccordError):
@@ -111,6 +125,9 @@ class Engine:
         leases: Leases | None = None,
         retry_keys: set[KeyTuple] | None = None,
         n_items: int | None = None,
+        attacks: AttackPlan | None = None,
+        helpers: dict[str, Target] | None = None,
+        attack_judge: AttackJudge | None = None,
     ) -> None:
         self.target = target
         self.target_digest = target_digest
@@ -127,6 +144,11 @@ class Engine:
         self.store_items = store_items
         self.leases = leases
         self.n_items = n_items
+        #: The attack variants every item is sent as, besides the plain item (issue 19).
+        self.variants: tuple[VariantPlan, ...] = attacks.variants if attacks else ()
+        self.helpers: dict[str, Target] = dict(helpers or {})
+        self.attack_judge = attack_judge
+        self.helper_requests: Counter[str] = Counter()  # role -> requests sent to a helper (retries included)
         self.use_cache = config.use_cache and getattr(target, "cache", True)
         self.limiter = RateLimiter(config.rpm) if config.rpm else None
         self.window = AdaptiveLimit(config.concurrency) if config.adaptive else None
@@ -182,7 +204,7 @@ class Engine:
         if self.leases is not None:
             store = self.writer.store
             counts = await self.writer.db(store.response_counts, self.run_id)
-            expected = (self.n_items or 0) * self.epochs
+            expected = (self.n_items or 0) * self.epochs * (1 + len(self.variants))
             retry: set[KeyTuple] = set()
             if self.retry_keys:
                 retry = self.retry_keys & set(await self.writer.db(store.errored_keys, self.run_id))  # type: ignore[attr-defined]
@@ -281,39 +303,87 @@ class Engine:
         self._unfinished.discard(shard)
         self._shard_done.set()
 
+    def _units(self, chunk: list[tuple[int, Item]]) -> list[tuple[Item, int, VariantPlan | None]]:
+        """The (item, epoch, variant) units of ``chunk`` not stored yet: the plain item, then each variant."""
+        done = self.done_keys
+        if not self.variants:
+            return [
+                (item, epoch, None)
+                for _, item in chunk
+                for epoch in range(self.epochs)
+                if not done or (item.suite_id, item.item_id, NO_VARIANT, epoch) not in done
+            ]
+        plans: tuple[VariantPlan | None, ...] = (None, *self.variants)
+        return [
+            (item, epoch, plan)
+            for _, item in chunk
+            for plan in plans
+            for epoch in range(self.epochs)
+            if not done or (item.suite_id, item.item_id, plan.variant_id if plan else NO_VARIANT, epoch) not in done
+        ]
+
+    def _local_messages(self, item: Item, epoch: int, shard: int, plan: VariantPlan) -> tuple[Message, ...] | None:
+        """A transform variant's messages; a transform that fails stores the unit as an error."""
+        try:
+            return plan.apply_local(item)
+        except Exception as exc:  # an attack's bug or a text it cannot handle: recorded, never skipped
+            why = str(exc) if isinstance(exc, AttackFailed) else f"{type(exc).__name__}: {exc}"
+            kind = exc.kind if isinstance(exc, AttackFailed) else ErrorKind.internal
+            error = TargetError(kind, f"attack {plan.attack}: {why}"[:2000])
+            self._fail(item, epoch, shard, error, attempts=0, latency=0.0, plan=plan, messages=item.messages)
+            return None
+
     async def _dispatch(self, chunk: list[tuple[int, Item]], shard: int) -> None:
         if self.store_items:
             self.writer.add_items(chunk[0][0], [item for _, item in chunk])
-        done = self.done_keys
-        units: list[tuple[Item, int]] = [
-            (item, epoch)
-            for _, item in chunk
-            for epoch in range(self.epochs)
-            if not done or (item.suite_id, item.item_id, "none", epoch) not in done
-        ]
+        units = self._units(chunk)
         if not units:
             return
         if self.retry_keys:
-            for item, epoch in units:
-                self.retry_keys.discard((item.suite_id, item.item_id, "none", epoch))
+            for item, epoch, plan in units:
+                self.retry_keys.discard((item.suite_id, item.item_id, plan.variant_id if plan else NO_VARIANT, epoch))
         if shard >= 0:
             self._open[shard] += len(units)
-        if not self.use_cache:
-            for item, epoch in units:
-                self._active += 1
-                await self._queue.put((item, epoch, None, shard))
-            return
-        keys = [cache_key(self.target_digest, item.messages, self._key_params, epoch) for item, epoch in units]
-        hits = await self.writer.db(self.writer.store.cache_get_many, keys)
-        for (item, epoch), key in zip(units, keys):
-            hit = hits.get(key)
+        # what each unit sends: the item's messages, a transform's output, or (None) made by the worker
+        ready: list[tuple[Item, int, VariantPlan | None, tuple[Message, ...] | None]] = []
+        for item, epoch, plan in units:
+            if plan is None:
+                ready.append((item, epoch, None, item.messages))
+            elif plan.local:
+                messages = self._local_messages(item, epoch, shard, plan)
+                if messages is not None:
+                    ready.append((item, epoch, plan, messages))
+            else:
+                ready.append((item, epoch, plan, None))
+        cacheable = [u for u in ready if u[3] is not None] if self.use_cache else []
+        hits: dict[str, Any] = {}
+        keys: dict[int, str] = {}
+        if cacheable:
+            for u in cacheable:
+                keys[id(u)] = cache_key(self.target_digest, u[3], self._key_params, u[1])  # type: ignore[arg-type]
+            hits = await self.writer.db(self.writer.store.cache_get_many, list(keys.values()))
+        for u in ready:
+            item, epoch, plan, messages = u
+            key = keys.get(id(u))
+            hit = hits.get(key) if key is not None else None
             meta = hit.pop("_meta", {}) if hit is not None else {}
             if hit is not None and reusable(meta, self.run_id, self.config.reuse_cache_max_age_s):
-                self._finish(item, epoch, shard, Completion.model_construct(**hit), attempts=0, latency=None, cached=True, source=meta)
+                self._finish(
+                    item,
+                    epoch,
+                    shard,
+                    Completion.model_construct(**hit),
+                    attempts=0,
+                    latency=None,
+                    cached=True,
+                    source=meta,
+                    plan=plan,
+                    messages=messages,
+                )
                 await self.writer.wait_room()
             else:
                 self._active += 1
-                await self._queue.put((item, epoch, key, shard))
+                await self._queue.put((item, epoch, key, shard, plan, messages))
 
     # -- working -----------------------------------------------------------------------
     async def _worker(self) -> None:
@@ -326,26 +396,83 @@ class Engine:
             self._active -= 1
             await self.writer.wait_room()
 
-    async def _process(self, item: Item, epoch: int, key: str | None, shard: int) -> None:
+    async def _process(
+        self, item: Item, epoch: int, key: str | None, shard: int, plan: VariantPlan | None = None, ready: tuple[Message, ...] | None = None
+    ) -> None:
+        if ready is None and plan is not None:
+            await self._process_attack(item, epoch, shard, plan)
+            return
+        messages = list(ready if ready is not None else item.messages)
+        vid = plan.variant_id if plan is not None else NO_VARIANT
+        context = RequestContext.model_construct(suite_id=item.suite_id, item_id=item.item_id, variant_id=vid, epoch=epoch)
+        outcome = await self.request(messages, context)
+        if isinstance(outcome, Failed):
+            self._fail(item, epoch, shard, outcome.error, attempts=outcome.attempts, latency=outcome.latency, plan=plan, messages=ready)
+            return
+        completion, attempts, latency = outcome
+        cache_entry = (key, completion_to_cache(completion)) if key is not None else None
+        self._finish(item, epoch, shard, completion, attempts=attempts, latency=latency, cache_entry=cache_entry, plan=plan, messages=ready)
+
+    async def _process_attack(self, item: Item, epoch: int, shard: int, plan: VariantPlan) -> None:
+        """A rewrite or strategy variant: one coroutine making its helper and target calls."""
+        trace = AttackTrace(attack=plan.attack)
+        ctx = UnitContext(self, item, epoch, plan, trace)
+        started = time.perf_counter()
+        attempts = 0
+        try:
+            messages, completion = await run_variant(plan, item, ctx)
+        except HelperFailed as exc:
+            failed = exc.failed
+            where = "" if failed.role == "target" else f"{failed.role}: "
+            error = TargetError(failed.error.kind, f"{where}{failed.error}"[:2000])
+            attempts = failed.attempts
+        except AttackFailed as exc:
+            error = TargetError(exc.kind, f"attack {plan.attack}: {exc}"[:2000])
+        except Exception as exc:  # an attack's bug: recorded against the unit, the run goes on
+            error = TargetError(ErrorKind.internal, f"attack {plan.attack}: {type(exc).__name__}: {exc}"[:2000])
+        else:
+            latency = time.perf_counter() - started
+            self._finish(
+                item, epoch, shard, completion, attempts=ctx.target_attempts or 1, latency=latency, plan=plan, messages=messages, attack=trace.to_dict()
+            )
+            return
+        # a failed unit keeps its trace (what was tried before it failed); it never stops the run
+        latency = time.perf_counter() - started
+        self._fail(item, epoch, shard, error, attempts=attempts, latency=latency, plan=plan, messages=ctx.last_sent, attack=trace.to_dict(), hold=False)
+
+    async def request(
+        self, messages: list[Message], context: RequestContext, *, target: Target | None = None, role: str = "target"
+    ) -> tuple[Completion, int, float] | Failed:
+        """Send one request with the run's retries and back-off; a final failure is returned.
+
+        The target under test also goes through the rate limit and the adaptive in-flight
+        window; a helper (``role`` attacker or translator) shares the retries and time-out
+        but not the target's limits, and its requests are counted apart. A returned error
+        is a ``Failed``.
+        """
         c = self.counters
         params = self.params
-        window = self.window
-        messages = list(item.messages)
-        context = RequestContext.model_construct(suite_id=item.suite_id, item_id=item.item_id, variant_id="none", epoch=epoch)
+        main = target is None
+        target = self.target if target is None else target
+        window = self.window if main else None
+        limiter = self.limiter if main else None
         guard = params.timeout_s + self.config.timeout_grace_s
         attempt = 0
         while True:
             attempt += 1
-            if self.limiter is not None:
-                await self.limiter.acquire()
+            if limiter is not None:
+                await limiter.acquire()
             generation = await window.acquire() if window is not None else 0
             c.in_flight += 1
-            c.requests += 1
+            if main:
+                c.requests += 1
+            else:
+                self.helper_requests[role] += 1
             started = time.perf_counter()
             error: TargetError
             try:
                 async with asyncio.timeout(guard):
-                    completion = await self.target.generate(messages, params, context=context)
+                    completion = await target.generate(messages, params, context=context)
             except TargetError as exc:
                 error = exc
             except TimeoutError:
@@ -358,13 +485,12 @@ class Engine:
                 if window is not None:
                     window.release()
                     window.success()
-                self.latencies.append(latency)
-                self._ok_at.append(started + latency)
-                cache_entry = (key, completion_to_cache(completion)) if key is not None else None
-                self._finish(item, epoch, shard, completion, attempts=attempt, latency=latency, cache_entry=cache_entry)
-                return
+                if main:
+                    self.latencies.append(latency)
+                    self._ok_at.append(started + latency)
+                return completion, attempt, latency
             c.in_flight -= 1
-            if error.kind in CONGESTION_KINDS:
+            if main and error.kind in CONGESTION_KINDS:
                 if error.kind is ErrorKind.timeout:
                     self.timeouts += 1
                 else:
@@ -385,8 +511,33 @@ class Engine:
                     )
                 )
                 continue
-            self._fail(item, epoch, shard, error, attempts=attempt, latency=time.perf_counter() - started)
-            return
+            return Failed(error, attempt, time.perf_counter() - started, role)
+
+    async def judge_call(self, judge: AttackJudge, objective: str, response: str) -> JudgeScore | HelperFailed:
+        """One attack-judge rating with the run's time-out and retries (a model-backed judge can
+        hang or fail transiently, like any target); counted as ``helper_requests["judge"]``.
+        A rating that still fails is returned as ``HelperFailed`` (role ``judge``)."""
+        guard = self.params.timeout_s + self.config.timeout_grace_s
+        attempt = 0
+        while True:
+            attempt += 1
+            self.helper_requests["judge"] += 1
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(guard):
+                    return await judge.rate(objective, response)
+            except TargetError as exc:
+                error = exc
+            except TimeoutError:
+                error = TargetError(ErrorKind.timeout, f"the attack judge gave no score within {guard:g} s", retryable=True)
+            if error.retryable and attempt <= self.config.max_retries:
+                self.counters.retries += 1
+                delay = backoff_delay(
+                    attempt, base_s=self.config.backoff_base_s, cap_s=self.config.backoff_cap_s, retry_after_s=error.retry_after_s, rng=self.rng
+                )
+                await asyncio.sleep(delay)
+                continue
+            return HelperFailed(Failed(error, attempt, time.perf_counter() - started, "judge"))
 
     def _emit(self, response: Response, shard: int, cache_entry: tuple[str, dict[str, Any]] | None = None) -> None:
         self.writer.add(response, cache_entry)
@@ -405,6 +556,9 @@ class Engine:
         cached: bool = False,
         cache_entry: tuple[str, dict[str, Any]] | None = None,
         source: dict[str, Any] | None = None,
+        plan: VariantPlan | None = None,
+        messages: tuple[Message, ...] | None = None,
+        attack: dict[str, Any] | None = None,
     ) -> None:
         if completion.model_version:
             self.model_versions.add(completion.model_version)
@@ -412,8 +566,9 @@ class Engine:
             run_id=self.run_id,
             suite_id=item.suite_id,
             item_id=item.item_id,
+            variant_id=plan.variant_id if plan is not None else NO_VARIANT,
             epoch=epoch,
-            messages=list(item.messages),
+            messages=list(messages if messages is not None else item.messages),
             output=completion.text,
             finish_reason=completion.finish_reason,
             blocked=completion.blocked,
@@ -426,6 +581,7 @@ class Engine:
             provenance="reused" if cached else "produced",
             source_run=(source or {}).get("run_id") if cached else None,
             source_created_at=parse_time((source or {}).get("created_at")) if cached else None,
+            attack=attack,
         )
         if not self._succeeded:
             self._succeeded = True
@@ -453,19 +609,34 @@ class Engine:
             fix="check the endpoint, network and API key, then run the same command with the same --run-id",
         )
 
-    def _fail(self, item: Item, epoch: int, shard: int, error: TargetError, *, attempts: int, latency: float) -> None:
+    def _fail(
+        self,
+        item: Item,
+        epoch: int,
+        shard: int,
+        error: TargetError,
+        *,
+        attempts: int,
+        latency: float,
+        plan: VariantPlan | None = None,
+        messages: tuple[Message, ...] | None = None,
+        attack: dict[str, Any] | None = None,
+        hold: bool = True,
+    ) -> None:
         response = Response.model_construct(
             run_id=self.run_id,
             suite_id=item.suite_id,
             item_id=item.item_id,
+            variant_id=plan.variant_id if plan is not None else NO_VARIANT,
             epoch=epoch,
-            messages=list(item.messages),
+            messages=list(messages if messages is not None else item.messages),
             latency_s=latency,
             error_kind=error.kind,
             error=str(error)[:2000],
             attempts=attempts,
+            attack=attack,
         )
-        if not self._succeeded and error.kind in UNREACHABLE_KINDS:
+        if hold and not self._succeeded and error.kind in UNREACHABLE_KINDS:
             self._held.append((response, shard))
             # a suite smaller than the threshold stops once all of its items failed so
             total = self.counters.total

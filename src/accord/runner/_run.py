@@ -28,8 +28,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from accord import __version__
+from accord.attacks import AttackPlan
 from accord.errors import AccordError, StoreError
-from accord.records import utcnow
+from accord.records import NO_VARIANT, AttackJudge, utcnow
 from accord.runner._cache import params_for_key
 from accord.runner._engine import Engine, EngineConfig, error_text
 from accord.runner._ids import new_run_id
@@ -71,11 +72,16 @@ class RunSummary:
     #: The adaptive in-flight limit at the end (``None`` when adaptation is off).
     in_flight_limit: int | None = None
     retried_errors: int = 0  # stored errors sent again (``--retry-errors``)
+    #: Attack variants each item is sent as besides the plain item (issue 19).
+    variants: int = 0
+    #: Requests sent to helper targets (``attacker``, ``translator``), retries included:
+    #: extra requests an attack costs, reported apart from the target's.
+    helper_requests: dict[str, int] = field(default_factory=dict)
 
     @property
     def expected(self) -> int:
-        """Responses a complete run holds for the plain items."""
-        return self.items * self.epochs if self.epochs else self.items
+        """Responses a complete run holds: items x epochs x (the plain item + each variant)."""
+        return (self.items * self.epochs if self.epochs else self.items) * (1 + self.variants)
 
     @property
     def complete(self) -> bool:
@@ -151,6 +157,11 @@ class RunPlan:
     on_start: Any = None  # callable(run_id, resumed) -> None, e.g. to print the id
     #: Kept in the run row's ``meta`` at creation, e.g. ``{"target_name": ...}``.
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Attack variants sent besides each plain item (``accord.attacks.plan_attacks``), the helper
+    #: targets they need (``attacker``, ``translator``) and the judge strategies consult.
+    attacks: AttackPlan | None = None
+    helpers: dict[str, Target] = field(default_factory=dict)
+    attack_judge: AttackJudge | None = None
 
 
 def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
@@ -173,6 +184,7 @@ def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
             "cache": cfg.use_cache,
             "reuse_cache_max_age_s": cfg.reuse_cache_max_age_s,
             "shard_size": int(env_number("ACCORD_SHARD_SIZE", cfg.shard_size)),
+            **_attack_params(plan),
         },
         epochs=plan.epochs,
         n_items=sum(s.n_items for s in plan.suites),
@@ -181,9 +193,30 @@ def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
     )
 
 
+def _attack_params(plan: RunPlan) -> dict[str, Any]:
+    """What the run row records of its attacks: the plan, the helpers' specs, the judge."""
+    if not plan.attacks:
+        return {}
+    helpers = {role: t.spec.raw for role, t in sorted(plan.helpers.items())}
+    judge = getattr(plan.attack_judge, "judge_id", None)
+    return {"attacks": plan.attacks.to_params(), "attack_helpers": {**helpers, **({"judge": judge} if judge else {})}}
+
+
 def _check_resume(existing: RunInfo | None, new: RunInfo) -> None:
     if existing is None:
         return
+    if existing.params.get("attacks") != new.params.get("attacks"):
+        raise StoreError(
+            f"run '{new.run_id}' exists with other attacks",
+            why="a run's variants are fixed when it starts: resuming with other --attack values would mix two campaigns",
+            fix="resume with the same --attack values, or use a new --run-id",
+        )
+    if existing.params.get("attack_helpers") != new.params.get("attack_helpers"):
+        raise StoreError(
+            f"run '{new.run_id}' exists with another attacker, translator or attack judge",
+            why=f"stored {existing.params.get('attack_helpers')}, asked {new.params.get('attack_helpers')}: one run would mix two",
+            fix="resume with the same --attacker/--translator/--attack-judge, or use a new --run-id",
+        )
     old_gen = existing.params.get("generation")
     if old_gen is not None and old_gen != new.params["generation"]:
         raise StoreError(
@@ -228,6 +261,7 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
     if retry and not callable(getattr(store, "errored_keys", None)):
         raise AccordError("this store cannot retry stored errors", fix="upgrade accord, or run without --retry-errors")
     writer = BatchWriter(store, run.run_id, batch_size=plan.batch_size, interval_s=plan.flush_interval_s, replace_errors=retry)
+    variant_ids = {NO_VARIANT} | ({v.variant_id for v in plan.attacks.variants} if plan.attacks else set())
     done_keys: set[tuple[str, str, str, int]] = set()
     retry_keys: set[tuple[str, str, str, int]] = set()
     store_items = True
@@ -236,10 +270,10 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
         store_items = (await writer.db(store.count_items, run.run_id)) < run.n_items
         if retry:
             errored = await writer.db(store.errored_keys, run.run_id)  # type: ignore[attr-defined]
-            retry_keys = {k for k in errored if k[2] == "none" and k[3] < plan.epochs}
-    plain_done = sum(1 for k in done_keys if k[2] == "none" and k[3] < plan.epochs)
+            retry_keys = {k for k in errored if k[2] in variant_ids and k[3] < plan.epochs}
+    plain_done = sum(1 for k in done_keys if k[2] in variant_ids and k[3] < plan.epochs)
     counters.skipped = max(0, plain_done - len(retry_keys))
-    counters.total = max(0, run.n_items * plan.epochs - counters.skipped)
+    counters.total = max(0, run.n_items * plan.epochs * len(variant_ids) - counters.skipped)
     leases = None
     if supports_leases(store):
         shard_size = int(run.params.get("shard_size") or DEFAULT_SHARD_SIZE)
@@ -260,6 +294,9 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
         leases=leases,
         retry_keys=retry_keys,
         n_items=run.n_items,
+        attacks=plan.attacks,
+        helpers=plan.helpers,
+        attack_judge=plan.attack_judge,
     )
     bar = progress_display(plan.progress, counters, label="run")
     task = loop.create_task(engine.run())
@@ -301,6 +338,9 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
                 pass
         try:
             await plan.target.aclose()
+            for helper in plan.helpers.values():
+                if helper is not plan.target:
+                    await helper.aclose()
         finally:
             meta = dict(run.meta)
             served = plan.target.digest()
@@ -349,6 +389,8 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
         advice=congestion_advice(engine, plan.params.timeout_s, cfg.concurrency),
         in_flight_limit=engine.window.limit if engine.window is not None else None,
         retried_errors=len(retry_keys),
+        variants=len(variant_ids) - 1,
+        helper_requests=dict(sorted(engine.helper_requests.items())),
     )
 
 

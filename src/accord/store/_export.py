@@ -92,6 +92,8 @@ def iter_export_records(store: ResultStore, run_id: str) -> Iterator[dict[str, A
             "source_run": r.source_run,
             "source_created_at": r.source_created_at.isoformat() if r.source_created_at else None,
             "messages": [m.model_dump() for m in r.messages],
+            # issue 19: what an attack did (its spec; a strategy's every turn and judge score)
+            **({"attack": r.attack} if r.attack is not None else {}),
             "labels": mine,
             "reviews": decided,
         }

@@ -164,3 +164,10 @@ def m007_judge_validations(conn: sa.Connection) -> None:
         sa.Index("ix_judge_validations_judge", "judge_id"),
         sqlite_autoincrement=True,
     ).create(conn, checkfirst=True)
+
+
+@migration
+def m008_response_attack(conn: sa.Connection) -> None:
+    # What an attack did for a response (issue 19): the attack spec, and for a multi-turn
+    # strategy every attacker prompt, target turn and judge score. NULL for plain items.
+    _add_column(conn, "responses", sa.Column("attack_json", sa.Text))

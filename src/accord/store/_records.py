@@ -44,9 +44,16 @@ class RunInfo(BaseModel):
         return max(1, -(-self.n_items // self.shard_size))
 
     @property
+    def variant_ids(self) -> tuple[str, ...]:
+        """``none`` (the plain item) and every attack variant the run planned (issue 19)."""
+        attacks = self.params.get("attacks")
+        variants = attacks.get("variants") if isinstance(attacks, dict) else None
+        return ("none", *(variants if isinstance(variants, dict) else ()))
+
+    @property
     def expected_responses(self) -> int:
-        """Responses a complete run holds for the plain items (variants add more)."""
-        return self.n_items * self.epochs
+        """Responses a complete run holds: items x epochs x (the plain item + each attack variant)."""
+        return self.n_items * self.epochs * len(self.variant_ids)
 
 
 #: Longest reviewer name and note a review decision may carry (a crafted file can hold huge ones).

@@ -92,6 +92,7 @@ responses = sa.Table(
     sa.Column("provenance", sa.String(20)),
     sa.Column("source_run", sa.String(200)),  # m006: the run that produced a reused answer (NULL: unknown)
     sa.Column("source_created_at", sa.String(40)),  # m006: when that answer was first produced
+    sa.Column("attack_json", sa.Text),  # m008: what an attack did (``Response.attack``); NULL for plain items
 )
 
 labels = sa.Table(

@@ -687,6 +687,7 @@ class Store:
             "provenance": r.provenance or ("reused" if r.cached else "produced"),
             "source_run": r.source_run,
             "source_created_at": r.source_created_at.isoformat() if r.source_created_at else None,
+            "attack_json": json.dumps(r.attack, ensure_ascii=False) if r.attack is not None else None,
         }
 
     def errored_keys(self, run_id: str) -> set[KeyTuple]:
@@ -731,6 +732,7 @@ class Store:
             provenance=row.provenance,
             source_run=row.source_run,
             source_created_at=datetime.fromisoformat(row.source_created_at) if row.source_created_at else None,
+            attack=json.loads(row.attack_json) if getattr(row, "attack_json", None) else None,
         )
 
     def _key_order(self, t: sa.Table) -> list[Any]:
