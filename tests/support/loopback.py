@@ -19,9 +19,14 @@ def serve_app(app: Any, *, timeout_s: float = 10.0) -> Iterator[str]:
     """Yield ``http://127.0.0.1:PORT`` while ``app`` is served."""
     import uvicorn
 
-    sock = socket.socket()
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only for a
+    # socket whose proto says TCP; with proto 0 every reply waits ~40 ms for a delayed ACK
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    # h11 explicitly: with httptools installed (the server extra) uvicorn would pick it, and it
+    # reads an absolute-form request target (a proxied request) differently; doubles stay exact
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", http="h11"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout_s

@@ -35,6 +35,7 @@ from accord.attest._keys import (
     init_key,
     load_public_keys,
     load_signing_key,
+    parse_public_key,
     trusted_keys,
     write_private_file,
 )
@@ -65,6 +66,7 @@ from accord.attest._verify import (
 from accord.attest._witness import WitnessState, cosign, enforce_witness_policy, read_bounded
 
 __all__ = [
+    "parse_public_key",
     "MAX_BUNDLE_BYTES",
     "MAX_DISCLOSURE_BYTES",
     "bind_evidence",

@@ -37,6 +37,9 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "compute": ("accord.cli.compute", "app", "Training-compute and export-control calculators."),
     "plugins": ("accord.cli.plugins", "app", "Installed plugins and what they register."),
     "attacks": ("accord.cli.attacks", "app", "Attacks: what each does, its parameters, where the idea comes from."),
+    "org": ("accord.cli.org", "org_app", "Organisations of the service and their signing keys."),
+    "token": ("accord.cli.org", "token_app", "API tokens of the service (shown once, stored as digests)."),
+    "audit": ("accord.cli.org", "audit_app", "The service's private, hash-chained audit log."),
     "redteam": ("accord.cli.redteam", "app", "Mutual red-teaming: commit to a campaign, run it, reveal it, verify."),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -46,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "attest": ("accord.cli.attest", "attest"),
     "verify": ("accord.cli.attest", "verify"),
     "demo": ("accord.cli.demo", "demo"),
+    "serve": ("accord.cli.serve", "serve"),
 }
 
 

@@ -31,6 +31,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
+    "CHART_CSS": "accord.report",
+    "BarRow": "accord.report",
+    "GridCell": "accord.report",
+    "TimePoint": "accord.report",
+    "breakdown_chart": "accord.report",
+    "grid_chart": "accord.report",
+    "no_data_chart": "accord.report",
+    "ramp_colour": "accord.report",
+    "timeline_chart": "accord.report",
     "installed_plugins": "accord.pipeline._plugins",
     "export_run": "accord.pipeline._stores",
     "line_interval_s": "accord.runner",
@@ -172,10 +181,34 @@ if TYPE_CHECKING:
     from accord.runner import line_interval_s, print_start, progress_line, want_progress
 
 
+#: The service's jobs (issue 20), one module each; their public names are their ``__all__``,
+#: looked up only for a name the table above does not hold.
+_SERVICE_MODULES = (
+    "accord.pipeline._access",
+    "accord.pipeline._service",
+    "accord.pipeline._orgs",
+    "accord.pipeline._publish",
+    "accord.pipeline._incident_jobs",
+    "accord.pipeline._exchange",
+    "accord.pipeline._service_demo",
+)
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'accord.pipeline' has no attribute {name!r}")
+        for candidate in _SERVICE_MODULES:
+            try:
+                loaded = importlib.import_module(candidate)
+            except ModuleNotFoundError as exc:
+                if exc.name == candidate:
+                    continue  # not built (yet)
+                raise
+            if name in getattr(loaded, "__all__", ()):
+                module = candidate
+                break
+        else:
+            raise AttributeError(f"module 'accord.pipeline' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

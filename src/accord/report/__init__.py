@@ -11,6 +11,17 @@ from __future__ import annotations
 from typing import Literal
 
 from accord.report._build import VERIFY_KEYS_NOTE, RunInput, build_report, judge_section, verify_command
+from accord.report._charts import (
+    CHART_CSS,
+    BarRow,
+    GridCell,
+    TimePoint,
+    breakdown_chart,
+    grid_chart,
+    no_data_chart,
+    ramp_colour,
+    timeline_chart,
+)
 from accord.report._html import render_html
 from accord.report._markdown import render_items, render_json, render_markdown, write_items
 from accord.report._model import Attestation, ItemRow, ReportData
@@ -31,6 +42,15 @@ def render(data: ReportData, fmt: Format) -> str:
 
 
 __all__ = [
+    "CHART_CSS",
+    "BarRow",
+    "GridCell",
+    "TimePoint",
+    "breakdown_chart",
+    "grid_chart",
+    "no_data_chart",
+    "ramp_colour",
+    "timeline_chart",
     "FORMATS",
     "VERIFY_KEYS_NOTE",
     "Attestation",

@@ -23,12 +23,18 @@ from accord.store._records import (
 )
 
 if TYPE_CHECKING:
+    from accord.store._incidents import Incidents
+    from accord.store._orgs import Orgs
+    from accord.store._published import Published
     from accord.store._store import Store
 
 __all__ = [
     "MAX_NOTE_CHARS",
     "MAX_REVIEWER_CHARS",
     "ConfusionCounts",
+    "Incidents",
+    "Orgs",
+    "Published",
     "JudgeValidation",
     "KeyTuple",
     "ResultStore",
@@ -42,7 +48,15 @@ __all__ = [
 ]
 
 
+#: The service's tables and queries (issue 20), each in its own module: name -> module.
+_SERVICE = {"Orgs": "accord.store._orgs", "Published": "accord.store._published", "Incidents": "accord.store._incidents"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SERVICE:
+        import importlib
+
+        return getattr(importlib.import_module(_SERVICE[name]), name)
     if name == "Store":
         from accord.store._store import Store
 

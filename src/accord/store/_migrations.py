@@ -171,3 +171,29 @@ def m008_response_attack(conn: sa.Connection) -> None:
     # What an attack did for a response (issue 19): the attack spec, and for a multi-turn
     # strategy every attacker prompt, target turn and judge score. NULL for plain items.
     _add_column(conn, "responses", sa.Column("attack_json", sa.Text))
+
+
+@migration
+def m009_service_orgs(conn: sa.Connection) -> None:
+    # The service (issue 20): organisations, members, API tokens (stored as digests), and the
+    # private hash-chained audit log of every authorisation decision.
+    from accord.store._orgs import create_tables
+
+    create_tables(conn)
+
+
+@migration
+def m010_service_results(conn: sa.Connection) -> None:
+    # The service: published attestations with their evidence bundles, disclosure grants and
+    # what each grant disclosed.
+    from accord.store._published import create_tables
+
+    create_tables(conn)
+
+
+@migration
+def m011_service_incidents(conn: sa.Connection) -> None:
+    # The service: incidents and their append-only signed versions, recipients for TLP.
+    from accord.store._incidents import create_tables
+
+    create_tables(conn)
