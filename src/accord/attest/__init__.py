@@ -46,7 +46,10 @@ from accord.attest._note import (
     CosignatureV1Signer,
     Ed25519Signer,
     Ed25519Verifier,
+    Note,
+    NoteSignature,
     cosigner_vkey,
+    log_verifiers,
     parse_note,
     parse_vkey,
     sign_note,
@@ -63,9 +66,23 @@ from accord.attest._verify import (
     verify_envelope,
     verify_log_inclusion,
 )
-from accord.attest._witness import WitnessState, cosign, enforce_witness_policy, read_bounded
+from accord.attest._witness import (
+    WitnessRefusal,
+    WitnessState,
+    add_signature,
+    check_against_seen,
+    cosign,
+    enforce_witness_policy,
+    read_bounded,
+)
 
 __all__ = [
+    "Note",
+    "NoteSignature",
+    "WitnessRefusal",
+    "add_signature",
+    "check_against_seen",
+    "log_verifiers",
     "parse_public_key",
     "MAX_BUNDLE_BYTES",
     "MAX_DISCLOSURE_BYTES",

@@ -41,6 +41,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "token": ("accord.cli.org", "token_app", "API tokens of the service (shown once, stored as digests)."),
     "audit": ("accord.cli.org", "audit_app", "The service's private, hash-chained audit log."),
     "redteam": ("accord.cli.redteam", "app", "Mutual red-teaming: commit to a campaign, run it, reveal it, verify."),
+    "peer": ("accord.cli.peer", "app", "Federation: peer servers, their sharing policy, sync and witnessing."),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("accord.cli.run", "run"),

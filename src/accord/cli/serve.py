@@ -33,7 +33,10 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
-        raise AccordError(f"cannot listen on {host!r}: {exc.strerror}", fix="pass --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface)") from None
+        raise AccordError(
+            f"cannot listen on {host!r}: {exc.strerror}",
+            fix="pass --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every interface)",
+        ) from None
     family, kind, proto, _, addr = infos[0]
     # proto must be IPPROTO_TCP (not 0): asyncio turns Nagle off (TCP_NODELAY) only on sockets
     # that say so, and with Nagle on every response waits ~40 ms for a delayed ACK.
@@ -77,18 +80,43 @@ def _graceful_server_class() -> Any:
 
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0 picks a free one; the URL printed says which).")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port (0 picks a free one; the URL printed says which).")
+    ] = 8000,
     log_dir: Annotated[
-        Path | None, typer.Option("--log-dir", help="The server's transparency log directory (default: <accord data dir>/server-log).", file_okay=False)
+        Path | None,
+        typer.Option("--log-dir", help="The server's transparency log directory (default: <accord data dir>/server-log).", file_okay=False),
     ] = None,
     signing_key: Annotated[
-        str | None, typer.Option("--signing-key", help="Private key that signs the log's checkpoints. Default: ACCORD_SIGNING_KEY, else `accord keys init`'s key.")
+        str | None,
+        typer.Option(
+            "--signing-key",
+            help="Private key that signs the log's checkpoints. Default: ACCORD_SIGNING_KEY, else `accord keys init`'s key.",
+        ),
     ] = None,
     demo: Annotated[
-        bool, typer.Option("--demo", help="First fill the store from the public data (demo runs, organisations, AIID incidents) and print one token per role, once.")
+        bool,
+        typer.Option(
+            "--demo",
+            help="First fill the store from the public data (demo runs, organisations, AIID incidents) and print one token per role, once.",
+        ),
     ] = False,
     data_dir: DataDirOption = None,
+    sync_interval: Annotated[
+        float | None,
+        typer.Option(
+            "--sync-interval",
+            min=0.05,
+            max=86400,
+            help="Federation: witness and pull from every peer this often, in seconds (default: only on `accord peer sync`).",
+        ),
+    ] = None,
+    name: Annotated[
+        str, typer.Option("--name", help="A short name this server gives its peers (its federation id is its log origin).")
+    ] = "accord",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn's log level (critical, error, warning, info, debug).")] = "info",
 ) -> None:
     """Run the shared service: results, the transparency log, incidents under TLP, the dashboard.
@@ -105,7 +133,7 @@ def serve(
         raise MissingDependencyError("accord serve", extra="server", module="uvicorn") from None
     from accord.server import ServerConfig, create_app
 
-    config = ServerConfig(db=db, log_dir=log_dir, signing_key=signing_key, data_dir=data_dir)
+    config = ServerConfig(db=db, log_dir=log_dir, signing_key=signing_key, data_dir=data_dir, sync_interval_s=sync_interval, name=name)
     sock = bind(host, port)
     try:
         app = create_app(config)
@@ -115,7 +143,13 @@ def serve(
             from accord.pipeline import fill_service_demo
 
             st = app.state.accord
-            filled = fill_service_demo(st.store, data_dir=data_dir, log_dir=st.log_dir, signing_key=signing_key, say=lambda s: print(s, file=sys.stderr, flush=True))
+            filled = fill_service_demo(
+                st.store,
+                data_dir=data_dir,
+                log_dir=st.log_dir,
+                signing_key=signing_key,
+                say=lambda s: print(s, file=sys.stderr, flush=True),
+            )
             tokens = filled.tokens
         print(f"accord serving on {url}  (OpenAPI: {url}/openapi.json)", flush=True)
         for role, token in tokens.items():

@@ -34,6 +34,12 @@ def new_incident_salt() -> bytes:
     return os.urandom(SALT_BYTES)
 
 
+def _unset_federation_fields(report: IncidentReport) -> set[str]:
+    """The federation fields (issue 21) are left out while unset, so versions committed before
+    they existed keep their commitments."""
+    return {name for name in ("distribution", "sharing_group") if getattr(report, name) is None}
+
+
 def canonical_document(incident_id: str, version: int, reporter_org: str, created_at: datetime, report: IncidentReport) -> bytes:
     """The exact bytes committed to for one version (documented above; verifiers rebuild them)."""
     doc: dict[str, Any] = {
@@ -41,7 +47,7 @@ def canonical_document(incident_id: str, version: int, reporter_org: str, create
         "version": version,
         "reporter_org": reporter_org,
         "created_at": created_at.isoformat().replace("+00:00", "Z"),
-        "report": report.model_dump(mode="json"),
+        "report": report.model_dump(mode="json", exclude=_unset_federation_fields(report)),
     }
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

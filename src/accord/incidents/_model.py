@@ -29,11 +29,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from accord.taxonomy import is_hazard
 
 __all__ = [
+    "DISTRIBUTIONS",
     "HARMS",
     "SEVERITIES",
     "STATUSES",
     "SYSTEM_CLASSES",
     "TLP_LEVELS",
+    "Distribution",
     "Harm",
     "Incident",
     "IncidentReport",
@@ -41,6 +43,8 @@ __all__ = [
     "Link",
     "Recipient",
     "Severity",
+    "SharingGroup",
+    "SharingGroupServer",
     "Status",
     "SystemClass",
     "SystemRef",
@@ -50,6 +54,14 @@ __all__ = [
 #: TLP 2.0 labels, least to most restrictive (FIRST TLP 2.0; written without the ``TLP:`` prefix).
 Tlp = Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"]
 TLP_LEVELS: tuple[str, ...] = get_args(Tlp)
+
+#: MISP's distribution levels (misp-book "Sharing and distribution"): how far an incident may
+#: travel between servers. 0 this organisation only, 1 this community only (the organisations of
+#: this server), 2 connected communities (one hop further), 3 all communities, 4 a sharing
+#: group. Each sync hop lowers the level (``accord.federation.after_hop``); TLP still decides
+#: *who* on a server may read it (``can_read``), and both must admit a reader.
+Distribution = Literal[0, 1, 2, 3, 4]
+DISTRIBUTIONS: tuple[int, ...] = get_args(Distribution)
 
 #: OECD's severity scale ("Towards a common reporting framework for AI incidents", 2025;
 #: ../shared/reference/frameworks.md §7.1). Reporting clocks run for the two serious ones.
@@ -137,6 +149,25 @@ class Recipient(_Frozen):
     clients: tuple[Org, ...] = Field(default=(), max_length=MAX_LIST)
 
 
+class SharingGroupServer(_Frozen):
+    """A server in a sharing group, named by its transparency log's origin (what ``GET
+    /v1/federation/info`` reports); ``all_orgs``: every organisation on it may read (MISP's
+    SharingGroupServer ``all_orgs``), else only the group's listed organisations."""
+
+    server: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SHORT, pattern=r"^[^\s+]+$")]
+    all_orgs: bool = False
+
+
+class SharingGroup(_Frozen):
+    """MISP's sharing group: the organisations (anywhere) and servers an incident of
+    distribution 4 may reach. It travels inside the report, so every server applies the same group."""
+
+    uuid: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    name: Short
+    orgs: tuple[Org, ...] = Field(default=(), max_length=MAX_RECIPIENTS)
+    servers: tuple[SharingGroupServer, ...] = Field(default=(), max_length=MAX_LIST)
+
+
 class IncidentReport(_Frozen):
     """One version of an incident as its reporter states it (what is signed and committed to)."""
 
@@ -156,6 +187,10 @@ class IncidentReport(_Frozen):
     occurred_at: AwareDatetime | None = None
     tlp: Tlp
     recipients: tuple[Recipient, ...] = Field(default=(), max_length=MAX_RECIPIENTS)
+    distribution: Distribution | None = Field(
+        default=None, description="MISP distribution level for federation (None: 1, this community only, MISP's default)"
+    )
+    sharing_group: SharingGroup | None = Field(default=None, description="the sharing group of distribution 4")
 
     @field_validator("title", "description")
     @classmethod
@@ -188,6 +223,8 @@ class IncidentReport(_Frozen):
     @model_validator(mode="after")
     def _marking(self) -> IncidentReport:
         """Recipients must fit the label: a restriction that cannot be enforced is refused, not ignored."""
+        if (self.distribution == 4) != (self.sharing_group is not None):
+            raise ValueError("distribution 4 (sharing group) and a sharing_group go together: give both or neither")
         if self.occurred_at is not None and self.occurred_at > self.aware_at:
             raise ValueError("occurred_at is after aware_at: one cannot become aware of an incident before it happens")
         if self.tlp in ("CLEAR", "GREEN"):
@@ -225,6 +262,10 @@ class IncidentVersion(_Frozen):
     log_index: int | None = Field(default=None, ge=0, description="the signed commitment's index in the server's transparency log")
     envelope: dict[str, Any] = Field(description="DSSE envelope (server key) over the commitment statement; what the log holds")
 
+    retracted: bool = Field(default=False, description="this version retracts the incident: earlier versions' content is hidden")
+    source: str | None = Field(default=None, description="the peer server (log origin) this version was received from; None: reported here")
+    distribution: int = Field(default=1, ge=0, le=4, description="the distribution level on this server (lowered at each sync hop)")
+
     @property
     def tlp(self) -> str:
         return self.report.tlp
@@ -245,6 +286,9 @@ class Incident(_Frozen):
     report: IncidentReport
     commitment: str = Field(pattern=r"^[0-9a-f]{64}$")
     log_index: int | None = None
+    retracted: bool = False
+    source: str | None = Field(default=None, description="the peer server (log origin) it was received from; None: reported here")
+    distribution: int = Field(default=1, ge=0, le=4, description="the distribution level on this server")
 
     @property
     def tlp(self) -> str:

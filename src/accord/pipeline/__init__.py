@@ -191,6 +191,7 @@ _SERVICE_MODULES = (
     "accord.pipeline._incident_jobs",
     "accord.pipeline._exchange",
     "accord.pipeline._service_demo",
+    "accord.pipeline._federation",  # issue 21
 )
 
 

@@ -27,7 +27,7 @@ from accord.pipeline import AccessDenied, AuthError, NotFound
 
 log = logging.getLogger("accord.server")
 
-ROUTERS = ("_admin", "_results", "_log", "_incidents", "_taxii", "_dashboard")
+ROUTERS = ("_admin", "_results", "_log", "_incidents", "_taxii", "_federation", "_dashboard")
 #: The largest request body accepted (an attestation with its evidence bundle fits easily).
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -42,6 +42,7 @@ class ServerConfig:
     data_dir: str | None = None  # public datasets (the demo reads them)
     max_body_bytes: int = MAX_BODY_BYTES
     name: str = "accord"
+    sync_interval_s: float | None = None  # federation: pull from every peer this often (None: only `accord peer sync`)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -81,9 +82,20 @@ def create_app(config: ServerConfig | None = None, *, store: Any = None) -> Any:
     from accord.server._state import ServerState
 
     config = config or ServerConfig()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = None
+        if config.sync_interval_s:
+            from accord.pipeline import SyncLoop
+
+            st = app.state.accord
+            loop = SyncLoop(st.store, st.log_dir, config.sync_interval_s, log_key=config.signing_key)
+            loop.start()
+            st.sync_loop = loop
         yield
+        if loop is not None:
+            loop.stop()
         app.state.accord.close()  # the store this app opened (a store handed in stays open)
 
     app = FastAPI(

@@ -506,7 +506,30 @@ def log(st: Any, who: Principal) -> dict[str, Any]:
                     "result_id": None,
                 }
             )
-    return {"checkpoint": info if size else None, "entries": entries}
+    return {"checkpoint": info if size else None, "entries": entries, "peers": peers(st)}
+
+
+def peers(st: Any) -> list[dict[str, Any]]:
+    """The federation's peers as anyone may see them (issue 21): state, witnessed checkpoint,
+    last sync; a forked peer with the two checkpoints that prove it. Not their sharing policy."""
+    out = []
+    for r in pipeline.list_peers(st.store):
+        evidence = r.get("fork_evidence") or {}
+        out.append(
+            {
+                "name": r["name"],
+                "origin": r["origin"],
+                "state": r["state"],
+                "witnessed_size": r.get("witnessed_size"),
+                "last_sync_at": r.get("last_sync_at"),
+                "fork_detected_at": r.get("fork_detected_at"),
+                "fork_why": evidence.get("why"),
+                "fork_witnessed": evidence.get("witnessed"),
+                "fork_shown": evidence.get("shown"),
+            }
+        )
+    out.sort(key=lambda r: (r["state"] != "forked", r["name"]))
+    return out
 
 
 def _candidates(pasted: str) -> list[bytes]:

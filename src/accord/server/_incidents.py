@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from accord.pipeline import (
     Incident,
@@ -24,8 +25,10 @@ from accord.pipeline import (
     get_incident,
     incident_deadlines,
     incident_versions,
+    notify_peers,
     readable_incidents,
     report_incident,
+    retract_incident,
 )
 from accord.server._deps import principal, state
 from accord.server._state import ServerState
@@ -55,12 +58,31 @@ def version_body(version: IncidentVersion) -> dict[str, Any]:
 def create(report: IncidentReport, who: Who, st: State) -> JSONResponse:
     """Needs the ``incidents:write`` scope; the caller's organisation is the reporter."""
     version = report_incident(st.store, who, report, log_dir=st.log_dir, log_key=st.config.signing_key)
+    notify_peers(st.store, st.log_dir, log_key=st.config.signing_key)  # federation: peers pull it now
     return JSONResponse(version_body(version), status_code=201, headers={"Location": f"/v1/incidents/{version.incident_id}"})
 
 
 @router.post("/{incident_id}/versions", status_code=201, summary="Append a version (reporter organisation only)")
 def add_version(incident_id: str, report: IncidentReport, who: Who, st: State) -> JSONResponse:
     version = add_incident_version(st.store, who, incident_id, report, log_dir=st.log_dir, log_key=st.config.signing_key)
+    notify_peers(st.store, st.log_dir, log_key=st.config.signing_key)
+    return JSONResponse(version_body(version), status_code=201)
+
+
+class Retraction(BaseModel):
+    """Why the reporter retracts an incident (the only content the retraction carries)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post(
+    "/{incident_id}/retract", status_code=201, summary="Retract an incident: its content is hidden here and on every peer it reached"
+)
+def retract(incident_id: str, body: Retraction, who: Who, st: State) -> JSONResponse:
+    """Only the reporter organisation; a new signed version with no content, earlier versions' content wiped."""
+    version = retract_incident(st.store, who, incident_id, body.reason, log_dir=st.log_dir, log_key=st.config.signing_key)
+    notify_peers(st.store, st.log_dir, log_key=st.config.signing_key)
     return JSONResponse(version_body(version), status_code=201)
 
 

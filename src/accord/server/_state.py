@@ -16,6 +16,7 @@ class ServerState:
     store: Any  # accord.store.Store
     log_dir: Path
     own_store: bool
+    sync_loop: Any = None  # accord.pipeline.SyncLoop when serving with --sync-interval (federation)
 
     @classmethod
     def open(cls, config: ServerConfig, *, store: Any = None) -> ServerState:

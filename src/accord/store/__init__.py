@@ -23,6 +23,7 @@ from accord.store._records import (
 )
 
 if TYPE_CHECKING:
+    from accord.store._federation import Federation
     from accord.store._incidents import Incidents
     from accord.store._orgs import Orgs
     from accord.store._published import Published
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_NOTE_CHARS",
     "MAX_REVIEWER_CHARS",
     "ConfusionCounts",
+    "Federation",
     "Incidents",
     "Orgs",
     "Published",
@@ -49,7 +51,12 @@ __all__ = [
 
 
 #: The service's tables and queries (issue 20), each in its own module: name -> module.
-_SERVICE = {"Orgs": "accord.store._orgs", "Published": "accord.store._published", "Incidents": "accord.store._incidents"}
+_SERVICE = {
+    "Orgs": "accord.store._orgs",
+    "Published": "accord.store._published",
+    "Incidents": "accord.store._incidents",
+    "Federation": "accord.store._federation",  # issue 21
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -197,3 +197,17 @@ def m011_service_incidents(conn: sa.Connection) -> None:
     from accord.store._incidents import create_tables
 
     create_tables(conn)
+
+
+@migration
+def m012_federation(conn: sa.Connection) -> None:
+    # Federation (issue 21): peers and the cosignatures of their logs; on incidents and their
+    # versions, the distribution level here, the source peer, retraction and hidden content.
+    from accord.store._federation import create_tables
+    from accord.store._incidents import federation_incident_columns, federation_version_columns
+
+    create_tables(conn)
+    for column in federation_incident_columns():
+        _add_column(conn, "service_incidents", column)
+    for column in federation_version_columns():
+        _add_column(conn, "service_incident_versions", column)
