@@ -109,6 +109,11 @@ def advisories(system: SystemDescription) -> list[str]:
             "model.developer is true but training compute is unknown: compute thresholds (10^23, 10^25, 10^26) "
             "cannot be checked; give model.training_compute_flop, parameters and training_tokens, or training_run"
         )
+    if (system.high_risk.annex_iii or system.high_risk.annex_i_legislation) and d.placed_on_market is None:
+        out.append(
+            "deployment.placed_on_market is not given: the Art 111(2) rule for high-risk systems already on the "
+            "market cannot be checked, so the system is assessed as new"
+        )
     if m.open_source_licence and not m.open_weights:
         out.append("model.open_source_licence is true but model.open_weights is false: Art 53(2) needs public weights")
     return out
@@ -173,8 +178,21 @@ def _pick_step(
         since = s.since or date.min
         if since <= as_of and (current is None or since > (current.since or date.min)):
             current = s
-    later = [s for s in matching if s.since is not None and s.since > as_of]
-    return current, later, matching
+    later: dict[date, DateStep] = {}  # per later version of the law, the step that wins there
+    for s in matching:
+        if s.since is not None and s.since > as_of:
+            later.setdefault(s.since, s)
+    return current, [later[k] for k in sorted(later)], matching
+
+
+def _step_date(step: DateStep, view: Mapping[str, Any]) -> date:
+    """The step's date, moved later by its ``from_field`` when that date field is later."""
+    moved = view.get(step.from_field) if step.from_field else None
+    return moved if isinstance(moved, date) and moved > step.applies_from else step.applies_from
+
+
+def _describe_step(step: DateStep, view: Mapping[str, Any]) -> str:
+    return "exempt" if step.exempt else _step_date(step, view).isoformat()
 
 
 def _status(
@@ -187,29 +205,44 @@ def _status(
         return ObligationStatus(
             kind="no_longer_in_force",
             date=e.date,
-            text=f"no longer in force: {e.how} {e.date.isoformat()} by {e.by}" + (f" ({e.citation})" if e.citation else ""),
+            text=f"no longer in force: {e.how} {e.date.isoformat()} by {e.by}"
+            + (f" ({e.citation})" if e.citation else "")
+            + ("; it never applied" if e.never_applied else ""),
         ), notes
     start: date | None
+    exempt = ""
     if rule.schedule:
         step, later, matching = _pick_step(rule, view, facts, as_of)
         if step is None:
             return None  # not yet law at as_of
-        start = step.applies_from
+        start = _step_date(step, view)
+        exempt = step.exempt
         if step.by:
             original = next((s for s in matching if s.since is None), None)
-            was = f"; originally {original.applies_from.isoformat()}" if original else ""
-            notes.append(f"date as amended by {step.by} (law since {step.since}){was}")
+            was = f"; originally {_describe_step(original, view)}" if original else ""
+            if original is not None and original.exempt and exempt:
+                was = "; exempt under the original text too"
+            notes.append(f"{'exemption' if exempt else 'date'} as amended by {step.by} (law since {step.since}){was}")
+        if exempt and step.when is not None:
+            notes.extend("exempt because " + r for r in step.when.evaluate(view, facts).reasons)
         if step.note:
             notes.append(step.note)
         for s in later:
-            if s.applies_from != start:
+            if s.exempt and s.exempt != exempt:
+                notes.append(f"{s.by or 'a later amendment'} (law from {s.since}) exempts it: {s.exempt}")
+            elif not s.exempt and (exempt or _step_date(s, view) != start):
                 notes.append(
-                    f"{s.by or 'a later amendment'} (law from {s.since}) moves this date to {s.applies_from.isoformat()}"
+                    f"{s.by or 'a later amendment'} (law from {s.since}) moves this date to {_step_date(s, view).isoformat()}"
                 )
     else:
         start = inst.in_force
     if inst.ended is not None:
-        notes.append(f"later {inst.ended.how} {inst.ended.date.isoformat()} by {inst.ended.by}")
+        notes.append(
+            f"later {inst.ended.how} {inst.ended.date.isoformat()} by {inst.ended.by}"
+            + ("; it never applied" if inst.ended.never_applied else "")
+        )
+    if exempt:
+        return ObligationStatus(kind="exempt", date=start, text=f"exempt: {exempt}"), notes
     if not inst.binding:
         text = "voluntary" + (f" (from {start.isoformat()})" if start and start > as_of else "")
         return ObligationStatus(kind="voluntary", date=start, text=text), notes
@@ -260,6 +293,7 @@ def assess(
         if resolved is None:
             continue
         status, notes = resolved
+        notes = [n for n in notes if n.removeprefix("exempt because ") not in hit.reasons]  # no echo of "why"
         if rule.exempt_when is not None and status.kind != "no_longer_in_force":
             ex = rule.exempt_when.evaluate(view, facts)
             if ex.ok:

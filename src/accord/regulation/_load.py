@@ -24,7 +24,7 @@ from accord.errors import InputError, UnknownNameError, brief
 from accord.readers import read_text
 from accord.regulation._compute import Chip, match_chip
 from accord.regulation._rulebook import Rulebook
-from accord.regulation._system import SystemDescription
+from accord.regulation._system import SystemDescription, cross_field_problems
 
 RULE_FILES = ("facts.yaml", "eu.yaml", "cn.yaml", "us.yaml", "labs.yaml")
 ENV_DIR = "ACCORD_REGULATION_DIR"
@@ -209,6 +209,12 @@ def check_system_text(text: str, file: str = "<input>") -> tuple[SystemDescripti
     except ValidationError as exc:
         problems = [_problem(dict(e), file, root) for e in exc.errors(include_url=False)]
         return None, sorted(problems, key=lambda p: p.line or 0)
+    crossed = [
+        SystemProblem(file, yamlio.locate(root, path), ".".join(path), message, expected=expected, got=got)
+        for path, message, expected, got in cross_field_problems(system)
+    ]
+    if crossed:
+        return None, sorted(crossed, key=lambda p: p.line or 0)
     run = system.model.training_run
     if run is not None:
         _, chips = load_hardware()

@@ -41,6 +41,7 @@ class Ended(_Data):
     how: Literal["revoked", "rescinded", "superseded", "repealed"]
     by: str
     citation: str = ""
+    never_applied: bool = Field(False, description="Ended before any of its duties applied (e.g. Colorado SB 24-205): said in the output so no one reads a past obligation into it.")
 
 
 class Instrument(_Data):
@@ -76,6 +77,11 @@ class DateStep(_Data):
     adds a step with a later ``since``. ``when`` narrows a step to some systems (e.g. legacy
     models placed on the market before a date). At an as-of date the step with the latest
     ``since`` not after it, among those whose ``when`` holds, gives the date.
+
+    ``exempt`` makes the step an exemption rather than a date (e.g. Art 111(2): a legacy
+    high-risk system without a significant design change); ``applies_from`` is then the date
+    from which the exemption matters. ``from_field`` names a date field of the description
+    that moves the date later when it is (e.g. the day of a significant design change).
     """
 
     applies_from: date
@@ -83,6 +89,8 @@ class DateStep(_Data):
     by: str = ""
     when: Condition | None = None
     note: str = ""
+    exempt: str = ""
+    from_field: str = ""
 
     @field_validator("when", mode="before")
     @classmethod
@@ -222,4 +230,5 @@ class Rulebook(_Data):
             for c in (r.when, r.exempt_when, *(s.when for s in r.schedule)):
                 if c is not None:
                     out |= c.fields()
+            out |= {s.from_field for s in r.schedule if s.from_field}
         return out

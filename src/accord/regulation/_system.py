@@ -44,6 +44,21 @@ AnnexIII = Literal[
     "a3-7a", "a3-7b", "a3-7c", "a3-7d",
     "a3-8a", "a3-8b",
 ]  # fmt: skip
+# Art 5(1)(h)(i)-(iii): the three objectives for which a Member State may allow real-time RBI.
+RbiObjective = Literal["none", "victims_missing_persons", "imminent_threat", "criminal_suspect"]
+RbiAuthorisation = Literal["none", "prior", "urgency_requested", "rejected"]
+# Decisions the US state and city laws key on (Colorado "consequential decision", CCPA
+# "significant decision", NYC "employment decision" = hiring or promotion only).
+DecisionType = Literal[
+    "hiring", "promotion", "other_employment", "education", "housing", "credit",
+    "insurance", "healthcare", "essential_government_services", "legal_services",
+]  # fmt: skip
+# How far the output bears on the decision: 'assists' = a minor (de-minimis) factor;
+# 'material' = a non-de-minimis factor that ranks, scores or meaningfully alters the outcome
+# (Colorado SB 26-189 "materially influences"); 'replaces' = replaces or substantially
+# replaces human decision-making (CCPA ADMT regulations).
+DecisionInfluence = Literal["assists", "material", "replaces"]
+UsCity = Literal["NYC"]
 AnnexILegislation = Literal[
     "machinery", "toys", "recreational_craft", "lifts", "atex", "radio_equipment",
     "pressure_equipment", "cableways", "ppe", "gas_appliances", "medical_devices", "ivd",
@@ -56,12 +71,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_states(v: list[str]) -> list[str]:
+    """Two-letter upper-case codes: 'california' or 'ca' must not silently match nothing."""
+    for s in v:
+        if len(s) != 2 or not s.isalpha() or not s.isupper():
+            raise ValueError(f"expected two-letter upper-case state codes like 'CA', got {s!r}")
+    return v
+
+
 class Organisation(_Strict):
     name: str = Field(default="", description="Legal name of the organisation filling this in.")
     established_in: Jurisdiction = Field(default="other", description="Where the organisation is established.")
     annual_revenue_usd: float | None = Field(default=None, ge=0, description="Annual gross revenue in USD (California SB 53 / NY RAISE 'large developer' test).")
     sme: bool = Field(default=False, description="SME or start-up (EU AI Act Art 99(6): the lower fine ceiling applies).")
-    public_authority: bool = Field(default=False, description="A public authority or body (Annex III 5(a); Art 27 FRIA).")
+    public_authority: bool = Field(default=False, description="A public authority or body (Annex III 5(a); Art 27 FRIA; Texas TRAIGA 'governmental entity').")
+    us_states: list[str] = Field(default_factory=list, description="US states where the organisation (as developer or deployer) is established or does business, two-letter codes (Colorado 'doing business in this state'; NY RAISE 'developed in New York').")
+    employees: int | None = Field(default=None, ge=0, description="Full-time-equivalent employees (Colorado SB 24-205 small-deployer test: fewer than 50).")
+    ccpa_business: bool | None = Field(default=None, description="Meets the CCPA definition of a 'business' (California ADMT regulations); unknown = screened as if it does.")
+    regulated_occupation: bool = Field(default=False, description="Provides services of an occupation licensed or certified by the state (Utah AI Policy Act disclosure duty).")
+
+    @field_validator("us_states")
+    @classmethod
+    def _state_codes(cls, v: list[str]) -> list[str]:
+        return _check_states(v)
 
 
 class Deployment(_Strict):
@@ -70,15 +102,18 @@ class Deployment(_Strict):
     public_facing: bool = Field(default=False, description="Offered to the general public (China's Interim Measures cover only public services).")
     contexts: list[Context] = Field(default_factory=list, description="Settings of use (workplace, education, law enforcement, ...).")
     us_states: list[str] = Field(default_factory=list, description="US states where it is offered (two-letter codes), if known.")
+    affected_us_states: list[str] = Field(default_factory=list, description="US states where the people the system decides about live or work (candidates, employees, consumers), two-letter codes.")
+    us_cities: list[UsCity] = Field(default_factory=list, description="US cities with their own AI law where affected people live (NYC: Local Law 144).")
     placed_on_market: date | None = Field(default=None, description="Date first placed on the market or put into service (EU transitional rules Art 111).")
+    significant_design_change_on: date | None = Field(default=None, description="Date of the latest significant change in the system's design since it was first placed on the market (Art 111(2): a legacy high-risk system is caught only by such a change).")
+    used_by_public_authorities: bool = Field(default=False, description="Intended to be used by public authorities (Art 111(2): legacy high-risk systems must comply by 2030-08-02).")
+    decision_types: list[DecisionType] = Field(default_factory=list, description="Decisions about people the system makes or bears on (employment, credit, housing, ...: Colorado, NYC LL 144, Illinois, CCPA ADMT).")
+    decision_influence: DecisionInfluence | None = Field(default=None, description="'assists' (minor factor), 'material' (non-de-minimis factor that ranks, scores or alters the outcome) or 'replaces' (replaces or substantially replaces human decision-making).")
 
-    @field_validator("us_states")
+    @field_validator("us_states", "affected_us_states")
     @classmethod
     def _state_codes(cls, v: list[str]) -> list[str]:
-        for s in v:
-            if len(s) != 2 or not s.isalpha() or not s.isupper():
-                raise ValueError(f"expected two-letter upper-case state codes like 'CA', got {s!r}")
-        return v
+        return _check_states(v)
 
 
 class Capabilities(_Strict):
@@ -93,6 +128,7 @@ class Capabilities(_Strict):
     profiling: bool = Field(default=False, description="Profiles natural persons in the sense of GDPR Art 4(4) (Art 6(3) override).")
     recommendation: bool = Field(default=False, description="Recommends, ranks or filters information for users (China algorithm-recommendation provisions).")
     public_opinion_attributes: bool = Field(default=False, description="Has public-opinion attributes or social-mobilisation capacity (China Interim Measures Art 17).")
+    sensitive_data_or_advice: bool = Field(default=False, description="Collects sensitive personal data (health, financial, biometric) or gives personalised advice people may rely on for significant decisions in finance, law, medicine or mental health (Utah 'high-risk AI interaction').")
 
 
 class Practices(_Strict):
@@ -107,6 +143,22 @@ class Practices(_Strict):
     medical_or_safety_purpose: bool = Field(default=False, description="Emotion inference is for medical or safety reasons (Art 5(1)(f) exception).")
     intimate_imagery_of_real_people: bool = Field(default=False, description="Can generate realistic intimate or sexually explicit imagery of identifiable people (new Art 5(1)(ba)).")
     child_sexual_abuse_material: bool = Field(default=False, description="Can generate child sexual abuse material (new Art 5(1)(bb)).")
+
+
+class LawEnforcementRbi(_Strict):
+    """How a real-time remote biometric identification use meets Art 5(1)(h) and 5(2)-(7).
+
+    Without these facts an authorised use reads the same as an unlawful one; with them the
+    Art 5(1)(h) flag can show the exception and the conditions that come with it.
+    """
+
+    objective: RbiObjective = Field(default="none", description="Art 5(1)(h) objective: victims_missing_persons (i), imminent_threat (ii: threat to life or terrorist attack), criminal_suspect (iii: Annex II offence).")
+    annex_ii_offence: bool = Field(default=False, description="For criminal_suspect: an Annex II offence punishable in the Member State by a custodial sentence of at least four years (Art 5(1)(h)(iii)).")
+    member_state_law: bool = Field(default=False, description="The Member State has a national law allowing this use (Art 5(5)); without one no exception is available.")
+    authorisation: RbiAuthorisation = Field(default="none", description="'prior' (granted by a judicial or independent administrative authority, Art 5(3)), 'urgency_requested' (use started in a duly justified urgency, authorisation requested afterwards), 'rejected'.")
+    authorisation_requested_within_hours: float | None = Field(default=None, ge=0, description="Urgency procedure: hours after the start of use at which authorisation was requested (Art 5(3): at the latest within 24 hours).")
+    fria_completed: bool = Field(default=False, description="A fundamental-rights impact assessment under Art 27 was completed (Art 5(2)).")
+    registered: bool = Field(default=False, description="The system is registered in the EU database under Art 49 (Art 5(2); in urgency, without undue delay).")
 
 
 class HighRisk(_Strict):
@@ -166,5 +218,54 @@ class SystemDescription(_Strict):
     deployment: Deployment = Field(default_factory=Deployment)
     capabilities: Capabilities = Field(default_factory=Capabilities)
     practices: Practices = Field(default_factory=Practices)
+    law_enforcement_rbi: LawEnforcementRbi = Field(default_factory=LawEnforcementRbi)
     high_risk: HighRisk = Field(default_factory=HighRisk)
     model: Model = Field(default_factory=Model)
+
+
+# ---- checks across sections ------------------------------------------------------------------
+
+
+FieldPath = tuple[str, ...]
+
+
+def cross_field_problems(system: SystemDescription) -> list[tuple[FieldPath, str, str | None, object]]:
+    """Contradictions between fields, as (path, message, expected, got).
+
+    Pydantic checks each field alone; these need two fields together. They are returned, not
+    raised, so the loader can point at the exact field and line of each one.
+    """
+    out: list[tuple[FieldPath, str, str | None, object]] = []
+    rbi, d = system.law_enforcement_rbi, system.deployment
+    if rbi.objective != "none" and system.capabilities.biometric_identification != "remote_realtime":
+        out.append((("law_enforcement_rbi", "objective"),
+                    "an Art 5(1)(h) objective only applies to real-time remote biometric identification",
+                    "capabilities.biometric_identification: remote_realtime, or objective: none", rbi.objective))  # fmt: skip
+    if rbi.authorisation == "urgency_requested" and rbi.authorisation_requested_within_hours is None:
+        out.append((("law_enforcement_rbi", "authorisation_requested_within_hours"),
+                    "the urgency procedure needs the hours after the start of use at which authorisation was requested",
+                    "a number of hours (Art 5(3): at the latest 24)", None))  # fmt: skip
+    if rbi.authorisation_requested_within_hours is not None and rbi.authorisation != "urgency_requested":
+        out.append((("law_enforcement_rbi", "authorisation_requested_within_hours"),
+                    "only meaningful for the urgency procedure", "authorisation: urgency_requested", rbi.authorisation))  # fmt: skip
+    if rbi.annex_ii_offence and rbi.objective != "criminal_suspect":
+        out.append((("law_enforcement_rbi", "annex_ii_offence"),
+                    "only meaningful for the Art 5(1)(h)(iii) objective", "objective: criminal_suspect", rbi.objective))  # fmt: skip
+    change = d.significant_design_change_on
+    if change is not None and d.placed_on_market is None:
+        out.append((("deployment", "significant_design_change_on"),
+                    "a design change needs the date the system was first placed on the market",
+                    "deployment.placed_on_market as well", change.isoformat()))  # fmt: skip
+    elif change is not None and d.placed_on_market is not None and change < d.placed_on_market:
+        out.append((("deployment", "significant_design_change_on"),
+                    "the design change is dated before the system was first placed on the market",
+                    f"a date on or after {d.placed_on_market.isoformat()}", change.isoformat()))  # fmt: skip
+    if d.decision_types and d.decision_influence is None:
+        out.append((("deployment", "decision_influence"),
+                    "decision_types are given but not how far the system bears on them",
+                    "assists, material or replaces", None))  # fmt: skip
+    if d.decision_influence is not None and not d.decision_types:
+        out.append((("deployment", "decision_types"),
+                    "decision_influence is given but no decision type",
+                    "a list such as [hiring, credit]", []))  # fmt: skip
+    return out
