@@ -158,7 +158,9 @@ def _fetch_info(url: str, client: Any = None) -> ServerInfo:
 
     http = _client(client)
     try:
-        resp = http.get(f"{url}/v1/federation/info")
+        resp = _fetch(http, f"{url}/v1/federation/info", limit=64 * 1024)
+    except VerificationError:
+        raise
     except Exception as exc:  # httpx.HTTPError and socket errors: say which peer and why
         raise AccordError(
             f"could not reach the peer at {url}", why=str(exc)[:300], fix="check the URL and that `accord serve` runs there"
@@ -168,8 +170,6 @@ def _fetch_info(url: str, client: Any = None) -> ServerInfo:
             http.close()
     if resp.status_code != 200:
         raise AccordError(f"the peer at {url} answered {resp.status_code} to /v1/federation/info", why=resp.text[:300])
-    if len(resp.content) > 64 * 1024:
-        raise VerificationError("the peer's /v1/federation/info is too large")
     try:
         return ServerInfo.model_validate_json(resp.content)
     except ValidationError as exc:
@@ -476,13 +476,51 @@ def _peer_lock(origin: str) -> threading.Lock:
         return _PEER_LOCKS.setdefault(origin, threading.Lock())
 
 
-def _get(http: Any, row: dict[str, Any], path_qs: str, own: str, key: SigningKey, *, signed: bool = False) -> Any:
-    from accord.federation import request_headers
+@dataclass(frozen=True)
+class _Reply:
+    """A peer's answer, read whole but bounded (see ``_fetch``)."""
+
+    status_code: int
+    content: bytes
+    headers: Any
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+#: The most a peer's answer may hold: a feed page (``MAX_FEED_BYTES``) or, for anything else, 1 MiB.
+SMALL_REPLY_BYTES = 1 << 20
+#: The most one answer may take in all (the client's time-out is per read: a peer dripping bytes is cut here).
+REPLY_DEADLINE_S = 2 * HTTP_TIMEOUT_S
+
+
+def _fetch(http: Any, url: str, *, headers: dict[str, str] | None = None, limit: int = SMALL_REPLY_BYTES) -> _Reply:
+    """GET ``url`` from a peer with bounded memory and time: more than ``limit`` bytes, or longer
+    than ``REPLY_DEADLINE_S`` in all, is refused without reading further."""
+    deadline = time.monotonic() + REPLY_DEADLINE_S
+    with http.stream("GET", url, headers=headers or {}) as resp:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise VerificationError(f"the peer's answer from {url[:200]} is over {limit} bytes", why="refused unread beyond that")
+            if time.monotonic() > deadline:
+                raise VerificationError(f"the peer's answer from {url[:200]} took over {REPLY_DEADLINE_S:.0f} s")
+            chunks.append(chunk)
+        return _Reply(resp.status_code, b"".join(chunks), resp.headers)
+
+
+def _get(http: Any, row: dict[str, Any], path_qs: str, own: str, key: SigningKey, *, signed: bool = False) -> _Reply:
+    from accord.federation import MAX_FEED_BYTES, request_headers
 
     prefix = urlsplit(row["url"]).path.rstrip("/")
     headers = request_headers("GET", prefix + path_qs, own, key) if signed else {}
     try:
-        return http.get(row["url"] + path_qs, headers=headers)
+        return _fetch(http, row["url"] + path_qs, headers=headers, limit=MAX_FEED_BYTES if signed else SMALL_REPLY_BYTES)
+    except VerificationError:
+        raise
     except Exception as exc:  # network errors are the peer's state, not a crash of ours
         raise AccordError(f"could not reach the peer {row['origin']}", why=str(exc)[:300]) from None
 
@@ -523,7 +561,7 @@ def _witness(store: Any, http: Any, row: dict[str, Any], own: str, key: SigningK
             return False
         result.notes.append("the peer's log is empty: nothing to witness yet")
         return True
-    if resp.status_code != 200 or len(resp.content) > 64 * 1024:
+    if resp.status_code != 200:
         raise AccordError(f"the peer {row['origin']} answered {resp.status_code} for its checkpoint")
     note_text = resp.text
     cp = verify_checkpoint(note_text, log_verifiers([_public_key(row)], row["origin"]), origin=row["origin"])
@@ -539,7 +577,7 @@ def _witness(store: Any, http: Any, row: dict[str, Any], own: str, key: SigningK
             result.state, result.error = "forked", why
             return False
         try:
-            proof = ConsistencyProof.from_json(pr.content[: 1 << 20])
+            proof = ConsistencyProof.from_json(pr.content)
         except (VerificationError, InputError, ValueError) as exc:
             why = f"the peer's consistency proof is malformed: {exc}"
             _flag_fork(store, row, note_text, why)
