@@ -42,6 +42,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "audit": ("accord.cli.org", "audit_app", "The service's private, hash-chained audit log."),
     "redteam": ("accord.cli.redteam", "app", "Mutual red-teaming: commit to a campaign, run it, reveal it, verify."),
     "peer": ("accord.cli.peer", "app", "Federation: peer servers, their sharing policy, sync and witnessing."),
+    "horizon": ("accord.cli.horizon", "app", "Horizon scanning: compute and capability trends, threshold crossings, export controls."),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("accord.cli.run", "run"),

@@ -192,6 +192,7 @@ _SERVICE_MODULES = (
     "accord.pipeline._exchange",
     "accord.pipeline._service_demo",
     "accord.pipeline._federation",  # issue 21
+    "accord.pipeline._horizon",  # issue 23: horizon scanning
 )
 
 
