@@ -52,6 +52,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("accord.cli.attest", "verify"),
     "demo": ("accord.cli.demo", "demo"),
     "serve": ("accord.cli.serve", "serve"),
+    "compare": ("accord.cli.compare", "compare"),
 }
 
 

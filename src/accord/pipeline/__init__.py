@@ -193,6 +193,7 @@ _SERVICE_MODULES = (
     "accord.pipeline._service_demo",
     "accord.pipeline._federation",  # issue 21
     "accord.pipeline._horizon",  # issue 23: horizon scanning
+    "accord.pipeline._compare",  # issue 23
 )
 
 

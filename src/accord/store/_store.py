@@ -896,6 +896,23 @@ class Store:
                     created_at=datetime.fromisoformat(row.created_at),
                 )
 
+    def label_rows(self, run_id: str, judge_id: str) -> list[tuple[Any, ...]]:
+        """One judge's labels of a run as plain rows (suite_id, item_id, variant_id, epoch,
+        refusal, harmful, unassessed), unordered: the columnar read ``accord compare`` uses on
+        runs of millions of labels (no ``Label`` built per row)."""
+        t = s.labels
+        q = sa.select(t.c.suite_id, t.c.item_id, t.c.variant_id, t.c.epoch, t.c.refusal, t.c.harmful, t.c.unassessed).where(
+            t.c.run_id == run_id, t.c.judge_id == judge_id
+        )
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(q)]
+
+    def item_rows(self, run_id: str) -> list[tuple[str, str, str, str]]:
+        """A run's items as (suite_id, item_id, hazard, intent) rows, without parsing the items."""
+        t = s.items
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.select(t.c.suite_id, t.c.item_id, t.c.hazard, t.c.intent).where(t.c.run_id == run_id))]  # type: ignore[misc]
+
     def judges_for_run(self, run_id: str) -> list[tuple[str, str, int]]:
         """(judge_id, judge_version, labels) for every judge that labelled this run."""
         t = s.labels
