@@ -88,7 +88,8 @@ def test_data_list_and_unpinned_fetch_refused() -> None:
     result = runner.invoke(app, ["data", "list", "--json"])
     assert result.exit_code == 0
     rows = {r["name"]: r for r in json.loads(result.output)}
-    assert set(rows) == {"harmbench-full", "strongreject", "jbb-behaviors", "jbb-benign-behaviors"}
+    epoch = {"epoch-notable-models", "epoch-large-scale-models", "epoch-frontier-models", "epoch-ml-hardware"}  # horizon's newer exports
+    assert set(rows) == {"harmbench-full", "strongreject", "jbb-behaviors", "jbb-benign-behaviors"} | epoch
     assert all(r["sha256"] == "unverified" and not r["fetched"] for r in rows.values())
     proc = accord("data", "fetch", "harmbench-full")
     assert proc.returncode != 0 and "no verified sha256" in proc.stderr and "--allow-unpinned" in proc.stderr

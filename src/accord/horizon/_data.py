@@ -13,8 +13,11 @@ import datetime as dt
 import io
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from accord.errors import InputError
 
 DAYS_PER_YEAR = 365.2425
 
@@ -87,6 +90,37 @@ class _Tally:
         return DataQuality(self.source, self.rows, used, dict(self.counts), {k: tuple(v) for k, v in self.examples.items()})
 
 
+def require_columns(header: Sequence[str] | None, required: tuple[str, ...], source: str, what: str) -> None:
+    """Refuse a file whose header lacks a column the parser reads, naming the column.
+
+    Newer exports of the same Epoch table keep these names (extra columns are fine and
+    ignored); a renamed or dropped column would otherwise read as "every value missing" and
+    silently empty the forecast, so it is an error that says which column and what was there.
+    """
+    have = [h.strip().lstrip("\ufeff") for h in header or []]
+    for col in required:
+        if col not in have:
+            close = [h for h in have if h.casefold().split(" (")[0] == col.casefold().split(" (")[0]]
+            raise InputError(
+                f"column '{col}' is missing",
+                file=source,
+                line=1,
+                field=col,
+                expected=f"{what} with the columns " + ", ".join(f"'{c}'" for c in required),
+                got=f"a similar column {close[0]!r}"
+                if close
+                else f"{len(have)} columns: " + ", ".join(have[:8]) + (", ..." if len(have) > 8 else ""),
+                fix="give a file with the same columns as Epoch's published export (see docs/horizon.md)",
+            )
+
+
+def _reader(text: str) -> csv.DictReader[str]:
+    return csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+
+
+MODEL_COLUMNS = ("Model", "Publication date", "Training compute (FLOP)")
+
+
 @dataclass(frozen=True)
 class ModelRow:
     """One AI model with a training-compute estimate (Epoch's central value, FLOP)."""
@@ -107,7 +141,9 @@ def parse_models(text: str, source: str = "models") -> tuple[list[ModelRow], Dat
     tally = _Tally(source)
     seen: set[str] = set()
     rows: list[ModelRow] = []
-    for raw in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
+    reader = _reader(text)
+    require_columns(reader.fieldnames, MODEL_COLUMNS, source, "Epoch 'AI Models' CSV")
+    for raw in reader:
         tally.rows += 1
         name = (raw.get("Model") or "").strip()
         key = name.casefold()
@@ -184,6 +220,9 @@ CHIP_COLUMNS = {
 }
 
 
+CHIP_REQUIRED = ("Hardware name", "Release date")
+
+
 @dataclass(frozen=True)
 class ChipRow:
     """One chip of Epoch's hardware table: dense TOPS per precision, die area, release date."""
@@ -208,7 +247,19 @@ def parse_chips(text: str, source: str = "chips") -> tuple[list[ChipRow], DataQu
     tally = _Tally(source)
     seen: set[str] = set()
     out: list[ChipRow] = []
-    for raw in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
+    reader = _reader(text)
+    require_columns(reader.fieldnames, CHIP_REQUIRED, source, "Epoch 'Machine Learning Hardware' CSV")
+    if not any(c in (reader.fieldnames or []) for c in CHIP_COLUMNS.values()):
+        raise InputError(
+            "no throughput column",
+            file=source,
+            line=1,
+            field=CHIP_COLUMNS["bf16"],
+            expected="at least one of " + ", ".join(f"'{c}'" for c in CHIP_COLUMNS.values()),
+        )
+    # Epoch's per-table ML-hardware export lists only ML accelerators and may lack the flag.
+    all_ml = "ML hardware" not in (reader.fieldnames or [])
+    for raw in reader:
         tally.rows += 1
         name = (raw.get("Hardware name") or "").strip()
         if not name:
@@ -232,7 +283,65 @@ def parse_chips(text: str, source: str = "chips") -> tuple[list[ChipRow], DataQu
                 tops=tops,
                 die_area_mm2=parse_positive(raw.get("Die Size (mm^2)") or ""),
                 memory_bandwidth_gbs=bw / 1e9 if bw else None,
-                ml_hardware=(raw.get("ML hardware") or "").strip().lower() == "checked",
+                ml_hardware=all_ml or (raw.get("ML hardware") or "").strip().lower() == "checked",
             )
         )
+    return out, tally.done(len(out))
+
+
+ECI_COLUMNS = ("Model version", "ECI Score", "Release date")
+
+
+@dataclass(frozen=True)
+class EciRow:
+    """One model version's Epoch Capabilities Index score at its release date."""
+
+    version: str
+    released: dt.date
+    score: float
+    model: str = ""
+    organization: str = ""
+
+
+def parse_eci(text: str, source: str = "eci") -> tuple[list[EciRow], DataQuality]:
+    """Epoch's Capabilities Index CSV → one row per model version with a score and a date.
+
+    Dropped (and counted): a missing ``ECI Score`` (Epoch lists versions it has not scored
+    yet), a blank or unparseable ``Release date``, and duplicates (the same ``Model version``
+    again; the first row is kept). Scores are finite numbers of any sign (an IRT-style scale,
+    not a count), so a non-numeric score is its own reason.
+    """
+    tally = _Tally(source)
+    seen: set[str] = set()
+    out: list[EciRow] = []
+    reader = _reader(text)
+    require_columns(reader.fieldnames, ECI_COLUMNS, source, "Epoch Capabilities Index CSV")
+    for raw in reader:
+        tally.rows += 1
+        version = (raw.get("Model version") or "").strip()
+        if not version:
+            tally.drop("no model version", "?")
+            continue
+        if version.casefold() in seen:
+            tally.drop("duplicate", version)
+            continue
+        seen.add(version.casefold())
+        text_score = (raw.get("ECI Score") or "").strip()
+        if not text_score:
+            tally.drop("missing score", version)
+            continue
+        try:
+            score = float(text_score)
+        except ValueError:
+            score = math.nan
+        if not math.isfinite(score):
+            tally.drop("unparseable score", version)
+            continue
+        raw_date = (raw.get("Release date") or "").strip()
+        released = parse_date(raw_date)
+        if released is None:
+            tally.drop("missing date" if not raw_date else "unparseable date", version)
+            continue
+        out.append(EciRow(version, released, score, (raw.get("Model name") or "").strip(), (raw.get("Organization") or "").strip()))
+    out.sort(key=lambda r: (r.released, -r.score, r.version))
     return out, tally.done(len(out))

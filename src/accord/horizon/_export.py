@@ -15,6 +15,7 @@ from typing import Any
 
 from accord.horizon._data import ChipRow, year_fraction
 from accord.horizon._fit import LEVEL, N_BOOT, LineFit, fit_line
+from accord.horizon._trend import band_dicts
 from accord.regulation import Chip, TppResult, chip_tpp, classify_3a090
 
 DATACENTER_ASSUMPTION = "datacenter = Epoch's 'ML hardware' flag (Epoch does not record how a chip is marketed)"
@@ -73,6 +74,7 @@ def classify_chips(chips: list[ChipRow], bits: dict[str, int], spec: dict[str, A
 class TppTrend:
     fit: LineFit
     chips: int
+    records: tuple[ChipClass, ...] = ()
 
     @property
     def growth_per_year(self) -> float:
@@ -87,6 +89,22 @@ class TppTrend:
             "growthHigh": 10**self.fit.slope_high,
             "level": self.fit.level,
             "fit": self.fit.summary(),
+            "points": [
+                {
+                    "name": c.chip.name,
+                    "released": c.chip.released.isoformat() if c.chip.released else None,
+                    "tpp": c.result.tpp if c.result else None,
+                }
+                for c in self.records
+            ],
+            "band": band_dicts(
+                self.fit,
+                min(c.chip.released for c in self.records if c.chip.released),
+                max(c.chip.released for c in self.records if c.chip.released),
+                months_ahead=12,
+            )
+            if self.records
+            else [],
         }
 
 
@@ -108,4 +126,4 @@ def tpp_frontier_trend(
             records.append(c)
     x = np.array([year_fraction(c.chip.released) for c in records if c.chip.released])
     y = np.log10([c.result.tpp for c in records if c.result])
-    return TppTrend(fit_line(x, y, n_boot=n_boot, level=level, seed=seed), len(records))
+    return TppTrend(fit_line(x, y, n_boot=n_boot, level=level, seed=seed), len(records), tuple(records))

@@ -47,6 +47,18 @@ class LineFit:
 
         return self.intercept + self.slope * (np.asarray(x, dtype=float) - self.x0)
 
+    def band(self, xs: ArrayLike) -> list[tuple[float, float, float, float]]:
+        """``(x, fitted y, low, high)`` at each x: the line and the percentile band of the
+        bootstrap lines (where the trend is, not where a single point lands)."""
+        import numpy as np
+
+        xa = np.asarray(xs, dtype=float)
+        lines = self.boot_intercept[:, None] + self.boot_slope[:, None] * (xa[None, :] - self.x0)
+        alpha = (1 - self.level) / 2
+        lo, hi = np.quantile(lines, [alpha, 1 - alpha], axis=0)
+        mid = self.predict(xa)
+        return [(float(x), float(m), float(a), float(b)) for x, m, a, b in zip(xa, mid, lo, hi, strict=True)]
+
     def summary(self) -> dict[str, Any]:
         return {
             "n": self.n,

@@ -43,13 +43,30 @@ def outlook_markdown(doc: dict[str, Any]) -> str:
             f"Intervals are {pct}%: 'expected' is the mean number, 'count' the prediction interval of what will be observed.",
             "",
         ]
+        cons = (doc.get("consequences") or {}).get("byThreshold", {})
         for t in c["thresholds"]:
             binds = "; ".join(f"{x['name']} ({x['status']})" for x in t["triggers"]) or "—"
+            last = t["periods"][-1]
+            rules = cons.get(f"{t['flop']:.0e}", [])
             out += [
                 f"### Above {_flop(t['flop'])} FLOP ({t['aboveSoFar']} so far)",
                 "",
-                f"Obligations: {binds}.",
+                f"Thresholds in compute.yaml: {binds}.",
                 "",
+            ]
+            if rules:
+                out += [
+                    f"Consequence: {len(rules)} obligations of the rulebook bind on each of up to {last['cumulativeExpected']:.1f} more models "
+                    f"({last['cumulativeLow']}–{last['cumulativeHigh']}) by {last['end']}, where their other conditions hold:",
+                    "",
+                ]
+                out += [
+                    f"- {r['instruments'][-1]['short']}, {'; '.join(r['citations'])}: {r['title']} "
+                    f"(duty: {r['dutyHolder']}; confidence {r['conf']}{'' if r['inForce'] else '; NO LONGER IN FORCE'})"
+                    for r in rules
+                ]
+                out.append("")
+            out += [
                 "| period | expected | interval | count | cumulative new | cumulative count |",
                 "|---|---:|---:|---:|---:|---:|",
             ]
@@ -79,6 +96,36 @@ def outlook_markdown(doc: dict[str, Any]) -> str:
             f"50% horizon doubles every {m['doublingDays']:.0f} days ({pct}% interval {m['low']:.0f}–{m['high']:.0f}) "
             f"over {len(m['models'])} SOTA models since {m['since']} ({m['method']}). "
             f"METR's published figure: {pub['days']:g} days ({pub['source']}).",
+            "",
+        ]
+    for b in doc.get("metrBacktests", []):
+        if b.get("skipped"):
+            out += [f"## METR backtest from {b['asOf']}", "", f"Not scored: {b['skipped']}.", ""]
+            continue
+        pct = round(100 * b["level"])
+        out += [
+            f"## METR backtest from {b['asOf']}",
+            "",
+            f"Doubling time fitted before {b['asOf']}: {b['doublingDaysBefore']:.0f} days ({pct}% interval {b['lowBefore']:.0f}–{b['highBefore']:.0f}) "
+            f"over {len(b['modelsBefore'])} SOTA models; with all models: {b['doublingDaysAll']:.0f} days. Scored on {b['scored']} later SOTA models: "
+            f"coverage of the {pct}% prediction intervals {b['coverage']:.0%}, mean absolute error {b['meanAbsErrorDoublings']:.2f} doublings.",
+            "",
+            "| model | released | predicted p50 (min) | interval | observed | covered |",
+            "|---|---|---:|---:|---:|---|",
+        ]
+        out += [
+            f"| {m['model']} | {m['released']} | {m['predictedMinutes']:.1f} | {m['low']:.1f}–{m['high']:.1f} | {m['observedMinutes']:.1f} | {'yes' if m['covered'] else 'NO'} |"
+            for m in b["models"]
+        ]
+        out.append("")
+    if e := doc.get("eci"):
+        pct = round(100 * e["level"])
+        out += [
+            "## Epoch Capabilities Index",
+            "",
+            f"At the frontier ECI rises {e['pointsPerYear']:.1f} points a year ({pct}% interval {e['low']:.1f}–{e['high']:.1f}) "
+            f"over {e['frontierVersions']} record-setting versions of {e['versions']} scored ({e['definition']}). "
+            f"Latest record: {e['latest']['version']}, {e['latest']['score']:.1f} ({e['latest']['released']}).",
             "",
         ]
     if ch := doc.get("chips"):
@@ -116,6 +163,30 @@ def outlook_markdown(doc: dict[str, Any]) -> str:
                 f"| {_flop(s['flop'])} | {s['period']} | {s['expected']:.1f} | {s['low']}–{s['high']} | {s['observed']} | "
                 f"{'yes' if s['covered'] else 'NO'} |"
             )
+        out.append("")
+    if (rs := doc.get("runs")) is not None:
+        basis = ", ".join(f"{v} dated by {k}" for k, v in rs["releasedBasis"].items())
+        out += [
+            "## accord's own runs over time",
+            "",
+            f"{len(rs['runs'])} stored runs at their model's release date ({basis}); {rs['definition']}.",
+            "",
+            "| released (basis) | target | run | hazard | n items | refusal (95%) | harmful (95%) | unassessed responses |",
+            "|---|---|---|---|---:|---:|---:|---:|",
+        ]
+
+        def rate(h: dict[str, Any], k: str) -> str:
+            return "no data" if h[k] is None else f"{h[k]:.0%} ({h[k + 'Low']:.0%}–{h[k + 'High']:.0%})"
+
+        for r in rs["runs"]:
+            who = r["target"] + (f" ({r['version']})" if r["version"] else "")
+            for h in r["hazards"]:
+                out.append(
+                    f"| {r['released']} ({r['releasedBasis']}) | {who} | {r['runId']} | {h['hazard']} | {h['n']} | {rate(h, 'refusal')} | "
+                    f"{rate(h, 'harmful')} | {h['unassessedResponses']} |"
+                )
+        for sk in rs.get("skipped", []):
+            out.append(f"\nSkipped run {sk['runId']}: {sk['why']}")
         out.append("")
     if q := doc.get("dataQuality"):
         out += ["## Data", "", "| file | rows | used | not used (why) |", "|---|---:|---:|---|"]

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from accord.horizon._data import ModelRow, year_fraction
+from accord.horizon._data import DAYS_PER_YEAR, ModelRow, year_fraction
 from accord.horizon._fit import LEVEL, N_BOOT, LineFit, fit_line
 
 TOP_N = 10
@@ -60,6 +60,7 @@ class ComputeTrend:
     since: dt.date
     as_of: dt.date | None
     frontier_models: int
+    rows: tuple[ModelRow, ...] = ()
 
     @property
     def growth_per_year(self) -> float:
@@ -86,6 +87,8 @@ class ComputeTrend:
             "doublingMonths": self.doubling_months,
             "epochPublished": EPOCH_PUBLISHED,
             "fit": self.fit.summary(),
+            "points": [{"name": r.name, "published": r.published.isoformat(), "flop": r.flop} for r in self.rows],
+            "band": band_dicts(self.fit, self.since, (self.as_of or max(r.published for r in self.rows)), months_ahead=24),
         }
 
 
@@ -108,4 +111,19 @@ def compute_trend(
         raise ValueError(f"only {len(front)} frontier models since {since}: too few for a trend")
     x = np.array([year_fraction(r.published) for r in front])
     y = np.log10([r.flop for r in front])
-    return ComputeTrend(fit_line(x, y, n_boot=n_boot, level=level, seed=seed), top_n, since, as_of, len(front))
+    return ComputeTrend(fit_line(x, y, n_boot=n_boot, level=level, seed=seed), top_n, since, as_of, len(front), tuple(front))
+
+
+def band_dicts(
+    fit: LineFit, start: dt.date, end: dt.date, *, months_ahead: int = 0, steps: int = 40, days: bool = False
+) -> list[dict[str, Any]]:
+    """The fitted line and its bootstrap band from ``start`` to ``months_ahead`` past ``end``
+    (x in decimal years, or in ordinal days with ``days``), for charts."""
+    stop = end + dt.timedelta(days=round(months_ahead * 30.4369))
+    a, b = start.toordinal(), stop.toordinal()
+    ords = [a + (b - a) * i / (steps - 1) for i in range(steps)]
+    xs = ords if days else [o / DAYS_PER_YEAR for o in ords]
+    return [
+        {"date": dt.date.fromordinal(round(o)).isoformat(), "fit": m, "low": lo, "high": hi}
+        for o, (_, m, lo, hi) in zip(ords, fit.band(xs), strict=True)
+    ]

@@ -8,7 +8,7 @@ dataset's published transcripts for the replay target. See docs/suites.md.
 from accord.records import Item, Suite, digest_items
 from accord.suites._breakdown import breakdown, has_breakdown, suite_breakdown
 from accord.suites._expectations import expected_behaviours
-from accord.suites._fetch import REMOTE, fetch, fetch_status
+from accord.suites._fetch import REMOTE, cached, fetch, fetch_status
 from accord.suites._files import parse_mapping
 from accord.suites._public import jbb_artifacts, recorded_names, recorded_responses, xstest_models
 from accord.suites._registry import SuiteInfo, list_suites, load_suite, open_suite
@@ -24,6 +24,7 @@ __all__ = [
     "SuiteInfo",
     "SuiteSource",
     "breakdown",
+    "cached",
     "digest_items",
     "fetch",
     "fetch_status",

@@ -85,6 +85,43 @@ REMOTE: dict[str, RemoteFile] = {
             homepage="https://huggingface.co/datasets/JailbreakBench/JBB-Behaviors",
             ref_pinned=True,
         ),
+        # Epoch AI's per-table CSV exports (issue 23: horizon scanning reads them with
+        # `accord horizon ... --data epoch-notable-models`). Epoch regenerates them as its
+        # database changes (about daily), so no sha256 can be pinned in this table: fetch with
+        # --allow-unpinned (the first download's hash is recorded and checked on every later
+        # use) or --sha256 HEX of a copy you checked; see docs/horizon.md.
+        RemoteFile(
+            name="epoch-notable-models",
+            url="https://epoch.ai/data/notable_ai_models.csv",
+            filename="notable_ai_models.csv",
+            description="Epoch AI 'Data on AI Models', notable models (newer export of the shared 2025-02-24 file)",
+            licence="CC BY 4.0 (Epoch AI, 'Data on AI Models', epoch.ai)",
+            homepage="https://epoch.ai/data/ai-models",
+        ),
+        RemoteFile(
+            name="epoch-large-scale-models",
+            url="https://epoch.ai/data/large_scale_ai_models.csv",
+            filename="large_scale_ai_models.csv",
+            description="Epoch AI 'Data on AI Models', large-scale models (over 10^23 FLOP)",
+            licence="CC BY 4.0 (Epoch AI, 'Data on AI Models', epoch.ai)",
+            homepage="https://epoch.ai/data/ai-models",
+        ),
+        RemoteFile(
+            name="epoch-frontier-models",
+            url="https://epoch.ai/data/frontier_ai_models.csv",
+            filename="frontier_ai_models.csv",
+            description="Epoch AI 'Data on AI Models', frontier models (top 10 by compute at release)",
+            licence="CC BY 4.0 (Epoch AI, 'Data on AI Models', epoch.ai)",
+            homepage="https://epoch.ai/data/ai-models",
+        ),
+        RemoteFile(
+            name="epoch-ml-hardware",
+            url="https://epoch.ai/data/ml_hardware.csv",
+            filename="ml_hardware.csv",
+            description="Epoch AI 'Data on Machine Learning Hardware' (chips: FLOP/s per precision, die size, release date)",
+            licence="CC BY 4.0 (Epoch AI, 'Data on Machine Learning Hardware', epoch.ai)",
+            homepage="https://epoch.ai/data/machine-learning-hardware",
+        ),
     )
 }
 
