@@ -296,6 +296,8 @@ def test_parse_table_reads_the_markdown_form() -> None:
 PURE = [
     "accord.frameworks",
     "accord.attest._merkle",
+    "accord.horizon",
+    "accord.monitor",
     "accord.regulation",
     "accord.regulation._assess",
     "accord.report",

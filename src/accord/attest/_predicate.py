@@ -80,6 +80,11 @@ def eval_statement(
         "verdicts": dict(verdicts or {}),
         "timeCreated": rfc3339(now or datetime.now(UTC)),
     }
+    monitor = (run.get("meta") or {}).get("monitor")
+    if isinstance(monitor, Mapping):
+        # A monitor run's target name, version label and cycle (accord monitor): what lets a
+        # reader of published results follow one model across versions.
+        predicate["run"]["monitor"] = {k: monitor.get(k) for k in ("name", "target", "version", "released", "cycle")}
     if judge_agreement:
         predicate["judgeAgreement"] = dict(judge_agreement)
     floors = {k: v["floor"] for k, v in (verdicts or {}).items() if isinstance(v, Mapping) and "floor" in v}

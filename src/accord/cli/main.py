@@ -43,6 +43,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "redteam": ("accord.cli.redteam", "app", "Mutual red-teaming: commit to a campaign, run it, reveal it, verify."),
     "peer": ("accord.cli.peer", "app", "Federation: peer servers, their sharing policy, sync and witnessing."),
     "horizon": ("accord.cli.horizon", "app", "Horizon scanning: compute and capability trends, threshold crossings, export controls."),
+    "monitor": ("accord.cli.monitor", "app", "Continuous monitoring: run what is due on a schedule, compare with the last run, alert."),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("accord.cli.run", "run"),

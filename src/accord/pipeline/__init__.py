@@ -194,6 +194,9 @@ _SERVICE_MODULES = (
     "accord.pipeline._federation",  # issue 21
     "accord.pipeline._horizon",  # issue 23: horizon scanning
     "accord.pipeline._compare",  # issue 23
+    "accord.pipeline._monitor",  # issue 23: accord monitor
+    "accord.pipeline._alerts",  # issue 23: monitor alerts (webhooks, incidents)
+    "accord.pipeline._history",  # issue 23: a target's history (report --history, dashboard)
 )
 
 

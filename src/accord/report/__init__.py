@@ -22,6 +22,20 @@ from accord.report._charts import (
     ramp_colour,
     timeline_chart,
 )
+from accord.report._history import (
+    HistoryInput,
+    HistoryReport,
+    TargetHistory,
+    build_history,
+    history_chart,
+    mapping,
+    matches,
+    rate_text,
+    rates_from_leaves,
+    rates_from_table,
+    render_history,
+    target_history,
+)
 from accord.report._html import render_html
 from accord.report._markdown import render_items, render_json, render_markdown, write_items
 from accord.report._model import Attestation, ItemRow, ReportData
@@ -52,6 +66,18 @@ __all__ = [
     "ramp_colour",
     "timeline_chart",
     "FORMATS",
+    "HistoryInput",
+    "HistoryReport",
+    "TargetHistory",
+    "build_history",
+    "history_chart",
+    "mapping",
+    "matches",
+    "rate_text",
+    "rates_from_leaves",
+    "rates_from_table",
+    "render_history",
+    "target_history",
     "VERIFY_KEYS_NOTE",
     "Attestation",
     "ItemRow",

@@ -32,6 +32,7 @@ from accord.frameworks import (
 from accord.report._attacks import attack_section
 from accord.report._findings import target_findings, worst_decision
 from accord.report._fmt import judge_recall_text, truncate
+from accord.report._history import group_of, version_label
 from accord.report._model import (
     AgreementRow,
     Attestation,
@@ -663,18 +664,25 @@ def _report_charts(parts: Sequence[tuple[TargetSection, RunInput, LabelTable]], 
         trade.append(TradeoffData(name=t.target, x=_chart_est(_over_refusal(table)), y=_chart_est(_harmful_compliance(table)), href=section_id(t.anchor, "charts")))
     decisions = {t.target: worst_decision([c.decision for c in matrix.cells if c.target == t.target]) for t, _r, _tb in parts}
     series: dict[str, list[TimePointData]] = {}
-    by_spec: dict[str, list[tuple[TargetSection, RunInput, LabelTable]]] = {}
+    # One line per target: a monitor run's monitor target (``meta.monitor.target``), any other
+    # run's target spec (``accord.report._history.group_of``); each point names its version.
+    by_group: dict[str, tuple[str, list[tuple[TargetSection, RunInput, LabelTable]]]] = {}
     for part in parts:
-        by_spec.setdefault(part[0].run.target, []).append(part)
-    for spec, group in by_spec.items():
+        key, name = group_of(part[1].run.target, part[1].run.meta)
+        by_group.setdefault(key, (name, []))[1].append(part)
+    for name, group in by_group.values():
         if len({p[0].run.created_at.date() for p in group}) < 2:
             continue
-        name = str(group[0][1].run.meta.get("target_name") or short_target(spec))
         pts = []
-        for t, _ri, table in sorted(group, key=lambda p: p[0].run.created_at):
+        for t, ri, table in sorted(group, key=lambda p: p[0].run.created_at):
             v, lo, hi, n = _harmful_compliance(table)
-            pts.append(TimePointData(date=t.run.created_at, value=v, low=lo, high=hi, n=n, decision=decisions.get(t.target)))
-        series[name] = pts
+            label, source = version_label(ri.run.meta)
+            pts.append(
+                TimePointData(
+                    date=t.run.created_at, value=v, low=lo, high=hi, n=n, decision=decisions.get(t.target), label=label if source != "unknown" else ""
+                )
+            )
+        series[name if name not in series else f"{name} [{group[0][1].run.target}]"] = pts
     return ReportCharts(
         grid_title="Harmful compliance by target and hazard",
         grid_metric="harmful compliance (share of responses to harmful requests the judge read as harmful)",

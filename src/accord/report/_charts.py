@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 __all__ = [
     "CHART_CSS",
@@ -128,6 +129,11 @@ class TimePoint:
     high: float | None = None
     n: int = 0
     decision: str | None = None
+    #: The model version this run evaluated (a target's history): printed in the tooltip, and
+    #: where it differs from the previous point's, a dashed vertical line names the new version.
+    label: str = ""
+    #: A finding at this run (e.g. ``regression``): a red triangle above the point, named in its tooltip.
+    flag: str = ""
 
 
 # --------------------------------------------------------------------------- palette
@@ -766,6 +772,44 @@ def _stamp(when: date | datetime) -> float:
     return datetime(when.year, when.month, when.day, tzinfo=UTC).timestamp()
 
 
+_FLAG = "#b42318"  # 6.5:1 on white
+
+
+def _band(valued: Sequence[tuple[TimePoint, float | None]], sx: Any, sy: Any, colour: str) -> str:
+    """The 95% interval of one line as a shaded polygon through its points' bounds."""
+    pts = [(sx(_stamp(p.date)), _finite(p.low), _finite(p.high)) for p, v in valued if v is not None and p.n > 0]
+    pts = [(x, lo, hi) for x, lo, hi in pts if lo is not None and hi is not None]
+    if len(pts) < 2:
+        return ""
+    upper = " ".join(f"{_f(x)},{_f(sy(hi))}" for x, _lo, hi in pts)
+    lower = " ".join(f"{_f(x)},{_f(sy(lo))}" for x, lo, _hi in reversed(pts))
+    return f'<polygon class="band" points="{upper} {lower}" fill="{colour}" fill-opacity=".14" stroke="none"/>'
+
+
+def _version_marks(lines: Sequence[tuple[str, Sequence[TimePoint]]], sx: Any, bottom: float) -> str:
+    """A dashed vertical line, named at the top, wherever a line's version label changes (each
+    (date, label) once, however many lines share it); the first version is named without a line."""
+    seen: set[tuple[str, str, bool]] = set()
+    out: list[str] = []
+    for _name, pts in lines:
+        prev = ""
+        for p in pts:
+            if not p.label:
+                continue
+            x = sx(_stamp(p.date))
+            key = (_f(x), p.label, bool(prev))
+            if p.label != prev and key not in seen:
+                seen.add(key)
+                tip = f"version {p.label} from {p.date.isoformat()}"
+                line = "" if not prev else f'<path d="M{_f(x)} {_LT}V{_f(bottom)}" stroke="{MUTED}" stroke-dasharray="4 3"/>'
+                out.append(
+                    f'<g class="version-mark"><title>{_esc(tip)}</title>{line}'
+                    f'<text x="{_f(x + 3)}" y="{_LT + 9}" font-size="9" fill="{MUTED}">{_label(p.label, 18)}</text></g>'
+                )
+            prev = p.label
+    return "".join(out)
+
+
 def _marker(shape: str, x: float, y: float, fill: str, stroke: str) -> str:
     common = f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"'
     if shape == "square":
@@ -784,6 +828,7 @@ def timeline_chart(
     value_label: str,
     min_n: int = 30,
     chart_id: str | None = None,
+    bands: bool = False,
 ) -> str:
     """Values over dates, one line per target, interval whiskers, decision as marker shape.
 
@@ -791,11 +836,16 @@ def timeline_chart(
     (and a dash pattern after the fifth); the marker's shape is the run's decision (circle
     allowed, square blocked, diamond insufficient evidence, dot none). Points with ``n <
     min_n`` are hollow. Runs without a value are a grey cross on the axis ("no data").
+
+    With ``bands`` each line also carries its 95% interval as a shaded band. Points with a
+    ``label`` (a version) get a dashed vertical line, named at the top, where the label differs
+    from the previous point's; a point with a ``flag`` gets a red triangle above it.
     """
     lines = [(name, sorted(pts, key=lambda p: _stamp(p.date))) for name, pts in series.items() if pts]
     if not lines:
         return _empty("timeline", title, "no data", chart_id)
-    cid = _cid("timeline", title, chart_id, (tuple((k, tuple(v)) for k, v in lines), value_label, min_n))
+    payload: tuple[object, ...] = (tuple((k, tuple(v)) for k, v in lines), value_label, min_n)
+    cid = _cid("timeline", title, chart_id, (*payload, bands) if bands else payload)
     stamps = [_stamp(p.date) for _, pts in lines for p in pts]
     t0, t1 = min(stamps), max(stamps)
     pw = _LW - _LL - _LR
@@ -830,6 +880,7 @@ def timeline_chart(
     out.append(
         f'<text transform="translate(12 {_LT + _LPH // 2}) rotate(-90)" text-anchor="middle" font-size="11">{_label(value_label, 36)}</text>'
     )
+    out.append(_version_marks(lines, sx, bottom))
     decisions: dict[str, str] = {}
     for si, (name, pts) in enumerate(lines):
         colour = SERIES_COLOURS[si % len(SERIES_COLOURS)]
@@ -838,6 +889,8 @@ def timeline_chart(
         valued = [(p, _finite(p.value)) for p in pts]
         coords = [(sx(_stamp(p.date)), sy(v)) for p, v in valued if v is not None and p.n > 0]
         g = ['<g class="series">']
+        if bands:
+            g.append(_band(valued, sx, sy, colour))
         if len(coords) > 1:
             pl = " ".join(f"{_f(x)},{_f(y)}" for x, y in coords)
             g.append(f'<polyline points="{pl}" fill="none" stroke="{colour}" stroke-width="1.5"{dash_attr}/>')
@@ -845,7 +898,9 @@ def timeline_chart(
             x = sx(_stamp(p.date))
             when = p.date.isoformat()
             decision = p.decision or "no decision"
-            tip = f"{name}, {when}: {_stats(p.value, p.low, p.high, p.n)}; {decision}"
+            version = f" ({p.label})" if p.label else ""
+            flag = f"; {p.flag}" if p.flag else ""
+            tip = f"{name}, {when}{version}: {_stats(p.value, p.low, p.high, p.n)}; {decision}{flag}"
             if v is None or p.n <= 0:
                 g.append(
                     f'<g class="no-data"><title>{_esc(tip)}</title><path d="M{_f(x - 4)} {bottom - 4}l8 8m0-8-8 8" stroke="{_AXIS}" stroke-width="1.5"/></g>'
@@ -859,7 +914,10 @@ def timeline_chart(
             lo, hi = _finite(p.low), _finite(p.high)
             if lo is not None and hi is not None:
                 pt.append(f'<line class="ci" x1="{_f(x)}" y1="{_f(sy(lo))}" x2="{_f(x)}" y2="{_f(sy(hi))}" stroke="{colour}"/>')
-            pt.append(_marker(shape, x, y, "#fff" if thin else colour, colour) + "</g>")
+            pt.append(_marker(shape, x, y, "#fff" if thin else colour, colour))
+            if p.flag:
+                pt.append(f'<path class="flag" d="M{_f(x)} {_f(y - 16)}l5 8h-10z" fill="{_FLAG}"/>')
+            pt.append("</g>")
             g.append("".join(pt))
         g.append("</g>")
         out.append("".join(g))

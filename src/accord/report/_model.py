@@ -433,6 +433,11 @@ class TimePointData(_Rec):
     high: float | None
     n: int
     decision: str | None = None
+    #: The version label of the run (``meta.monitor.version``, else the served model version);
+    #: empty where none is known. The chart marks where it changes.
+    label: str = ""
+    #: ``regression`` where the run's monitor comparison found one; empty otherwise.
+    flag: str = ""
 
 
 class TargetCharts(_Rec):

@@ -72,6 +72,7 @@ def _env() -> jinja2.Environment:
     env.filters["decision_class"] = views.decision_class
     env.filters["tlp_class"] = views.tlp_class
     env.filters["q"] = lambda value: urllib.parse.quote(str(value), safe="")
+    env.filters["rate"] = views.rate
     return env
 
 
@@ -287,6 +288,17 @@ def result(request: Request, result_id: str, items: int = 1) -> Response:
         return render(
             request, "result.html.j2", who, section="results", title=f"Result {data['result']['id']}", charts=_charts(data), **data
         )
+
+    return page(request, build)
+
+
+@router.get(f"{BASE}/targets/{{name:path}}")
+def target_history(request: Request, name: str, page_no: int = 1) -> Response:
+    """One target's published results over time: rates with n and intervals, verdicts, versions."""
+
+    def build(who: Principal) -> Response:
+        data = views.target_history(app_state(request), who, name, page=views.page_number(page_no))
+        return render(request, "target.html.j2", who, section="results", title=f"History of {name[:80]}", charts=_charts(data), **data)
 
     return page(request, build)
 

@@ -474,6 +474,46 @@ def result(st: Any, who: Principal, result_id: str, *, items_page: int = 1) -> d
     }
 
 
+# -- a target's history ----------------------------------------------------------------------
+
+#: Published results of one target per history page (each reads its evidence bundle).
+HISTORY_PAGE = 20
+
+
+def rate(value: Any) -> str:
+    """A history rate as text: value, interval, k/n and unassessed apart (template filter)."""
+    return str(pipeline.rate_text(value))
+
+
+def target_history(st: Any, who: Principal, name: str, *, page: int) -> dict[str, Any]:
+    """One target's published results over time (a page of ``HISTORY_PAGE``), read through the
+    publishing jobs as the caller: the same rates over distinct items, with n and intervals, the
+    verdicts and, where the signed statement carries them, the version labels."""
+    got = pipeline.published_history(st.store, who, name, page=page, page_size=HISTORY_PAGE)
+    h = got["history"]
+    if h is None:
+        raise pipeline.NotFound(
+            f"no published result of target '{name[:80]}'" + (f" on page {page}" if page > 1 else ""),
+            fix="targets are named as on a result's page",
+        )
+    rows = []
+    for p in reversed(h.points):  # newest first, as the results list
+        rows.append({"point": p, "org": got["orgs"].get(p.run_id, "?"), "result_id": got["results"].get(p.run_id, p.run_id),
+                     "run_id": got["runs"].get(p.run_id, "")})  # fmt: skip
+    hazards = sorted({hz.hazard for p in h.points for hz in p.hazards})
+    return {
+        "target": name,
+        "history": h,
+        "rows": rows,
+        "hazards": hazards,
+        "total": got["total"],
+        "scan_limited": got["scan_limited"],
+        "page": page,
+        "more": got["more"],
+        "charts": {"history": pipeline.history_chart(h, chart_id="dash-history")},
+    }
+
+
 # -- the log ---------------------------------------------------------------------------------
 
 #: Entries listed on the log page (the newest).
