@@ -33,7 +33,7 @@ from typing import Any
 from accord.aio import run_sync
 from accord.errors import AccordError, ExitCode, InputError
 from accord.monitor import CycleRun, MonitorFile, MonitorTarget, next_boundary, parse_cadence, plan_target, rfc3339
-from accord.pipeline._spec import MAX_SPEC_BYTES, RunSpec, TargetEntry
+from accord.pipeline._spec import RunSpec, TargetEntry
 from accord.store import ResultStore, RunInfo
 
 __all__ = [
@@ -106,26 +106,10 @@ def monitor_from_data(data: Any, *, file: str | Path | None = None, node: Any = 
 
 def load_monitor(path: str | Path) -> MonitorFile:
     """Read and validate a monitor file (YAML; the run-spec size, depth and alias limits apply)."""
-    import yaml  # type: ignore[import-untyped]
+    from accord.pipeline._spec import read_yaml_file
 
-    from accord.yamlio import error_line, error_message, load_located
-
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read monitor file: {exc.strerror}", file=p) from None
-    if size > MAX_SPEC_BYTES:
-        raise InputError("monitor file too large", file=p, expected=f"at most {MAX_SPEC_BYTES:,} bytes", got=f"{size:,} bytes")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError("monitor file is not UTF-8 text", file=p) from None
-    try:
-        data, node = load_located(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {error_message(exc)}", file=p, line=error_line(exc)) from None
-    return monitor_from_data(data, file=p, node=node)
+    data, node = read_yaml_file(path, "monitor file")
+    return monitor_from_data(data, file=Path(path), node=node)
 
 
 def monitor_run_spec(mon: MonitorFile, target: MonitorTarget, run_id: str) -> RunSpec:

@@ -180,8 +180,9 @@ def _locate(node: Any, loc: tuple[Any, ...]) -> int | None:
     return locate(node, tuple(p for p in loc if isinstance(p, (str, int))))
 
 
-def load_run_spec(path: str | Path) -> RunSpec:
-    """Read and validate a YAML (or JSON) run spec file (size, depth and alias limits apply)."""
+def read_yaml_file(path: str | Path, what: str = "run spec") -> tuple[Any, Any]:
+    """Read a YAML (or JSON) file of ``what`` with the limits every accord file gets (size here;
+    depth and aliases in ``accord.yamlio``): (data, node), the node for locating errors by line."""
     import yaml
 
     from accord.yamlio import error_line, error_message, load_located
@@ -190,15 +191,20 @@ def load_run_spec(path: str | Path) -> RunSpec:
     try:
         size = p.stat().st_size
     except OSError as exc:
-        raise InputError(f"cannot read run spec: {exc.strerror}", file=p) from None
+        raise InputError(f"cannot read {what}: {exc.strerror}", file=p) from None
     if size > MAX_SPEC_BYTES:
-        raise InputError("run spec file too large", file=p, expected=f"at most {MAX_SPEC_BYTES:,} bytes", got=f"{size:,} bytes")
+        raise InputError(f"{what} too large", file=p, expected=f"at most {MAX_SPEC_BYTES:,} bytes", got=f"{size:,} bytes")
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InputError("run spec is not UTF-8 text", file=p) from None
+        raise InputError(f"{what} is not UTF-8 text", file=p) from None
     try:
-        data, node = load_located(text)
+        return load_located(text)
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {error_message(exc)}", file=p, line=error_line(exc)) from None
-    return spec_from_data(data, file=p, node=node)
+
+
+def load_run_spec(path: str | Path) -> RunSpec:
+    """Read and validate a YAML (or JSON) run spec file (size, depth and alias limits apply)."""
+    data, node = read_yaml_file(path, "run spec")
+    return spec_from_data(data, file=Path(path), node=node)
