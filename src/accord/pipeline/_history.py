@@ -25,6 +25,7 @@ from accord.report import (
     history_chart,
     mapping,
     matches,
+    parse_time,
     rate_text,
     rates_from_leaves,
     rates_from_table,
@@ -230,7 +231,7 @@ def published_history(store: Any, who: Any, target: str, *, page: int = 1, page_
         leaves = ((full.get("evidence") or {}).get("leaves")) or []
         predicate = _predicate(store, who, row["id"])
         run = mapping(predicate.get("run"))
-        created = _when(run.get("createdAt")) or _when(full.get("published_at")) or datetime.now(UTC)
+        created = parse_time(run.get("createdAt")) or parse_time(full.get("published_at")) or datetime.now(UTC)
         key = f"{row['id']}"
         orgs[key] = str(row.get("org"))
         results[key] = str(row["id"])
@@ -258,16 +259,6 @@ def published_history(store: Any, who: Any, target: str, *, page: int = 1, page_
         "page": page,
         "more": start + page_size < len(matching),
     }
-
-
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        got = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return got if got.tzinfo else got.replace(tzinfo=UTC)
 
 
 def history_json(h: HistoryReport) -> str:

@@ -235,7 +235,8 @@ def matches(target: str, target_spec: str, meta: Mapping[str, Any]) -> bool:
     return target in (name, target_spec) or target == key
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time (``Z`` or an offset; naive read as UTC) or ``None`` when absent or not a time."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value:
@@ -461,8 +462,8 @@ def _point(r: HistoryInput) -> HistoryPoint:
     mon = _monitor(r.meta) or {}
     version, source = version_label(r.meta)
     cells, floor, decision = verdict_cells(r.verdicts)
-    cycle = _parse_time(mon.get("cycle"))
-    created = _parse_time(r.created_at) or datetime.fromtimestamp(0, UTC)
+    cycle = parse_time(mon.get("cycle"))
+    created = parse_time(r.created_at) or datetime.fromtimestamp(0, UTC)
     return HistoryPoint(
         run_id=r.run_id,
         at=cycle or created,
