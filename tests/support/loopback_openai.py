@@ -53,6 +53,9 @@ class Config:
     models: tuple[str, ...] | None = None  # others get a 404 "model not found"
     serial: bool = False  # one request at a time, FIFO (llama.cpp with one slot)
     flaky_down: bool = False  # while set, prompts with [[flaky]] get their connection dropped (an outage)
+    #: Serve at most this many requests at once (each takes ``latency_ms``); the rest wait in
+    #: arrival order, like a server with ``cap`` slots. ``None``: no cap.
+    cap: int | None = None
 
 
 @dataclass
@@ -64,6 +67,8 @@ class Stats:
     last_authorization: str | None = None
     max_queued: int = 0  # serial mode: the longest queue seen
     abandoned: int = 0  # serial mode: replies generated for a client that had hung up
+    in_flight: int = 0  # chat requests received and not yet answered (or dropped)
+    max_in_flight: int = 0  # the most at once: what a client-side concurrency limit bounds
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +80,8 @@ class Stats:
             "last_authorization": self.last_authorization,
             "max_queued": self.max_queued,
             "abandoned": self.abandoned,
+            "in_flight": self.in_flight,
+            "max_in_flight": self.max_in_flight,
         }
 
 
@@ -171,6 +178,8 @@ class LoopbackServer(ThreadedServer):
         self.thread_name = "loopback-openai"
         self._queue: deque[tuple[_Conn, bytes]] = deque()  # serial mode
         self._serving = False
+        self._active = 0  # cap mode: requests being served
+        self._capped: deque[tuple[_Conn, int, bytes, float, str]] = deque()  # cap mode: waiting for a slot
 
     @property
     def url(self) -> str:
@@ -186,6 +195,8 @@ class LoopbackServer(ThreadedServer):
             conn.send(_response(404, b'{"error":{"message":"not found"}}'))
             return
         self.stats.requests += 1
+        self.stats.in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
         try:
             req = json.loads(body)
             content = req["messages"][-1]["content"]
@@ -204,7 +215,7 @@ class LoopbackServer(ThreadedServer):
             self._reply(conn, 500, b'{"error":{"message":"always failing"}}', delay)
             return
         if self.config.flaky_down and "[[flaky]]" in content:
-            self.loop.call_later(delay, conn.drop) if delay else conn.drop()
+            self.loop.call_later(delay, self._drop, conn) if delay else self._drop(conn)
             return
         if "[[always400]]" in content:
             self._reply(conn, 400, b'{"error":{"message":"bad request","type":"invalid_request_error"}}', delay)
@@ -220,7 +231,7 @@ class LoopbackServer(ThreadedServer):
                 self._reply(conn, 500, b'{"error":{"message":"injected failure"}}', delay)
                 return
             if kind == "drop":
-                self.loop.call_later(delay, conn.drop) if delay else conn.drop()
+                self.loop.call_later(delay, self._drop, conn) if delay else self._drop(conn)
                 return
             delay = self.config.slow_ms / 1000  # slow: a normal reply, late
         payload = json.dumps(completion_body(model, content)).encode()
@@ -247,6 +258,7 @@ class LoopbackServer(ThreadedServer):
         def done() -> None:
             if conn.transport is None:
                 self.stats.abandoned += 1
+            self.stats.in_flight -= 1
             conn.send(data)
             self._serve_next()
 
@@ -254,12 +266,28 @@ class LoopbackServer(ThreadedServer):
 
     def _reply(self, conn: _Conn, status: int, body: bytes, delay: float, extra: str = "") -> None:
         assert self.loop is not None
+        cap = self.config.cap
+        if cap is not None and self._active >= cap:
+            self._capped.append((conn, status, body, delay, extra))
+            return
+        self._active += 1
         self.stats.status[status] += 1
         data = _response(status, body, extra)
         if delay > 0:
-            self.loop.call_later(delay, conn.send, data)
+            self.loop.call_later(delay, self._send, conn, data)
         else:
-            conn.send(data)
+            self._send(conn, data)
+
+    def _send(self, conn: _Conn, data: bytes) -> None:
+        self._active -= 1
+        self.stats.in_flight -= 1
+        conn.send(data)
+        if self._capped:
+            self._reply(*self._capped.popleft())
+
+    def _drop(self, conn: _Conn) -> None:
+        self.stats.in_flight -= 1
+        conn.drop()
 
     # -- lifecycle ---------------------------------------------------------------------
     async def serve(self) -> None:
@@ -281,6 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--track", action="store_true")
     parser.add_argument("--models", default=None, help="comma-separated models served; others get a 404")
     parser.add_argument("--serial", action="store_true", help="serve one request at a time (like llama.cpp with one slot)")
+    parser.add_argument("--cap", type=int, default=None, help="serve at most this many requests at once; the rest wait")
     args = parser.parse_args(argv)
     config = Config(
         latency_ms=args.latency_ms,
@@ -292,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
         track=args.track,
         models=tuple(m for m in args.models.split(",") if m) if args.models else None,
         serial=args.serial,
+        cap=args.cap,
     )
     server = LoopbackServer(config, host=args.host, port=args.port)
     serve_until_signalled(server)

@@ -94,3 +94,13 @@ def err_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="local (default: this process) or ray[:ADDRESS]: send from a Ray cluster's workers, all writing to one PostgreSQL --db (pip install 'accord[ray]'; docs/scale.md).",
+    ),
+]
+WorkersOption = Annotated[int | None, typer.Option("--workers", min=1, help="With --executor ray: tasks sharing the run (default: the cluster's CPUs).")]

@@ -37,6 +37,11 @@ def run(
     relabel: Annotated[
         bool, typer.Option("--relabel", help="Replace labels written by another version of the judge (e.g. after a retrain).")
     ] = False,
+    executor: Annotated[
+        str | None,
+        typer.Option("--executor", help="local (default) or ray[:ADDRESS]: judge batches on a Ray cluster's workers (PostgreSQL --db; docs/scale.md)."),
+    ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="With --executor ray: tasks at once (default: the cluster's CPUs).")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -45,8 +50,9 @@ def run(
 
     from accord.cli._common import err_console, open_store
     from accord.judges import DEFAULT_JUDGE, get_judge
-    from accord.pipeline import label, want_progress
+    from accord.pipeline import label, parse_executor, want_progress
 
+    how = parse_executor(executor)
     store = open_store(db)
     store.require_run(run_id)
     out = err_console()
@@ -55,7 +61,7 @@ def run(
     for name in judge or [DEFAULT_JUDGE]:
         j = get_judge(name)
         with _LabelProgress(j.judge_id, mode, out) as advance:
-            summary = label(store, run_id, j, batch_size=batch_size, relabel=relabel, progress=advance)
+            summary = label(store, run_id, j, batch_size=batch_size, relabel=relabel, progress=advance, executor=how, workers=workers, name=name)
         results.append(summary.to_dict())
         if summary.stale:
             print(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from accord.cli._common import DataDirOption, DbOption, JsonOption
+from accord.cli._common import DataDirOption, DbOption, ExecutorOption, JsonOption, WorkersOption
 
 app = typer.Typer(no_args_is_help=True, help="Mutual red-teaming: commit to a campaign, run it, reveal it, verify the reveal.")
 
@@ -93,6 +93,8 @@ def run(
     concurrency: Annotated[int | None, typer.Option("--concurrency", min=1, help="Requests in flight at once (not committed).")] = None,
     rpm: Annotated[float | None, typer.Option("--rpm", min=0.001, help="Requests-per-minute limit (not committed).")] = None,
     max_retries: Annotated[int | None, typer.Option("--max-retries", min=0, help="Retries per request (not committed).")] = None,
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display.")] = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -112,7 +114,7 @@ def run(
         name=name,
         api_key_env=api_key_env,
         run_id=run_id,
-        engine={"concurrency": concurrency, "rpm": rpm, "max_retries": max_retries},
+        engine={"concurrency": concurrency, "rpm": rpm, "max_retries": max_retries, "executor": executor, "workers": workers},
     )
     store = open_store(db, create=True)
     try:

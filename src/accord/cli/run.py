@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from accord.cli._common import DataDirOption, DbOption, JsonOption
+from accord.cli._common import DataDirOption, DbOption, ExecutorOption, JsonOption, WorkersOption
 
 AttackOption = Annotated[
     list[str] | None,
@@ -73,6 +73,8 @@ def run(
     attacker: AttackerOption = None,
     translator: TranslatorOption = None,
     attack_judge: AttackJudgeOption = None,
+    executor: ExecutorOption = None,
+    workers: WorkersOption = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display (a bar on a terminal, a line every few seconds otherwise).")] = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -108,7 +110,15 @@ def run(
         api_key_env=api_key_env,
         epochs=epochs,
         generation={"temperature": temperature, "max_tokens": max_tokens, "seed": seed, "timeout_s": timeout},
-        engine={"concurrency": concurrency, "rpm": rpm, "max_retries": max_retries, "cache": False if no_cache else None, "reuse_cache": reuse_cache},
+        engine={
+            "concurrency": concurrency,
+            "rpm": rpm,
+            "max_retries": max_retries,
+            "cache": False if no_cache else None,
+            "reuse_cache": reuse_cache,
+            "executor": executor,
+            "workers": workers,
+        },
         attacks={"attacks": attack, "attacker": attacker, "translator": translator, "attack_judge": attack_judge},
     )
     from accord.cli._common import open_store

@@ -65,6 +65,9 @@ _EXPORTS: dict[str, str] = {
     "FAIL_ON_LEVELS": "accord.pipeline._gate",
     "FailOn": "accord.pipeline._gate",
     "gate": "accord.pipeline._gate",
+    "Executor": "accord.pipeline._executor",
+    "parse_executor": "accord.pipeline._executor",
+    "PermitBank": "accord.pipeline._permits",
     "LabelSummary": "accord.pipeline._label",
     "alabel": "accord.pipeline._label",
     "label": "accord.pipeline._label",
@@ -133,9 +136,11 @@ if TYPE_CHECKING:
     from accord.pipeline._attest import AttestResult, VerifyResult, attest, disclose, verify
     from accord.pipeline._demo import DemoResult, plan_demo, run_demo
     from accord.pipeline._evaluate import Evaluation, aevaluate, evaluate, evaluate_all
+    from accord.pipeline._executor import Executor, parse_executor
     from accord.pipeline._gate import FAIL_ON_LEVELS, FailOn, gate
     from accord.pipeline._import import ImportSummary, export_inspect, import_logs, importers
     from accord.pipeline._label import LabelSummary, alabel, label
+    from accord.pipeline._permits import PermitBank
     from accord.pipeline._plugins import installed_plugins
     from accord.pipeline._redteam import (
         Campaign,

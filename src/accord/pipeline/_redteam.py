@@ -370,6 +370,7 @@ def redteam_run(
 
 
 async def _arun(spec: RunSpec, store: ResultStore, meta: dict[str, Any], **kwargs: Any) -> list[Any]:
+    from accord.pipeline._executor import parse_executor
     from accord.pipeline._run import _storing_spec, plan_runs
     from accord.runner import execute_async
 
@@ -383,6 +384,14 @@ async def _arun(spec: RunSpec, store: ResultStore, meta: dict[str, Any], **kwarg
                 fix="use a new --run-id for the committed campaign",
             )
         p.plan.meta = {**p.plan.meta, "commitment": meta}
+    executor = parse_executor(spec.engine.executor)
+    if executor.is_ray:  # the committed campaign's shards from a Ray cluster's workers
+        from accord.pipeline._ray import run_ray
+
+        for p in planned:
+            p.plan.on_start = _storing_spec(store, p, on_start)
+        options = {k: v for k, v in kwargs.items() if k not in ("data_dir", "progress")}
+        return list(await run_ray(planned, store, executor, data_dir=kwargs.get("data_dir"), progress=kwargs.get("progress"), options=options))
     results: list[Any] = []
     for p in planned:
         p.plan.on_start = _storing_spec(store, p, on_start)

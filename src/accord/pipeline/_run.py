@@ -19,10 +19,11 @@ from accord.aio import run_sync
 from accord.attacks import AttackPlan
 from accord.errors import AccordError, InputError, StoreError
 from accord.ids import validate_run_id
+from accord.pipeline._executor import parse_executor
 from accord.pipeline._spec import SPEC_KIND, RunSpec, TargetEntry
 from accord.records import AttackJudge
 from accord.runner import EngineConfig, ProgressMode, RunPlan, RunSummary, SuiteSource, execute_async, new_run_id, parse_age, scan_suites
-from accord.store import ResultStore
+from accord.store import ResultStore, SuiteRef
 from accord.targets import GenParams, Target, load_target, parse_target
 
 OnStart = Callable[[str, bool], None]
@@ -130,11 +131,14 @@ def plan_runs(
     retry_errors: bool = False,
     max_response_bytes: int | None = None,
     ca_bundle: str | Path | None = None,
+    prepared: tuple[list[SuiteSource], list[SuiteRef]] | None = None,
 ) -> list[PlannedRun]:
     """Validate the whole spec and build one ``RunPlan`` per target. No store is touched.
 
     ``retry_errors`` (``accord run --retry-errors``) re-sends a resumed run's stored errors;
     ``max_response_bytes`` and ``ca_bundle`` go to every HTTP target (only when set).
+    ``prepared``: sources and refs to use instead of opening ``spec.suites`` (a Ray worker
+    reads the items the driver stored, not files that may exist only on the driver).
     """
     attack_plan = check_attacks(spec, data_dir)
     for entry in spec.targets:
@@ -156,8 +160,11 @@ def plan_runs(
     names: set[str] = set()
     # Every target gets the same items: read and check the suites once (each run streams them
     # again from its own fresh iterator).
-    sources = _open_suites(spec, data_dir)
-    refs = scan_suites(sources, spec.suites)
+    if prepared is None:
+        sources = _open_suites(spec, data_dir)
+        refs = scan_suites(sources, spec.suites)
+    else:
+        sources, refs = prepared
     setup = _attack_setup(spec, attack_plan, data_dir, {k: v for k, v in transport.items() if v is not None})
     for entry in spec.targets:
         target = _load(entry, data_dir, {**dict(entry.options), **{k: v for k, v in transport.items() if v is not None}})
@@ -210,8 +217,19 @@ async def arun(
     """Run (or resume) every target of ``spec`` in turn; one ``RunSummary`` per target.
 
     ``options``: ``retry_errors``, ``max_response_bytes``, ``ca_bundle`` (see ``plan_runs``).
+    ``spec.engine.executor`` ``ray[:ADDRESS]`` sends each run's shards from a Ray cluster's
+    workers instead of this process (``accord.pipeline._ray``).
     """
+    executor = parse_executor(spec.engine.executor)
+    if executor.is_ray:
+        from accord.pipeline._ray import check_store, run_ray
+
+        check_store(store)  # before any suite is read: a SQLite store is refused at once
     planned = plan_runs(spec, data_dir=data_dir, progress=progress, on_start=on_start, **options)
+    if executor.is_ray:
+        for p in planned:
+            p.plan.on_start = _storing_spec(store, p, on_start)
+        return await run_ray(planned, store, executor, data_dir=data_dir, progress=progress, options=options)
     results: list[RunSummary] = []
     for p in planned:
         p.plan.on_start = _storing_spec(store, p, on_start)

@@ -67,6 +67,19 @@ class EngineLimits(BaseModel):
         default=None,
         description="Reuse answers other runs cached, at most this old (90s, 30m, 24h, 7d); default: never.",
     )
+    executor: str = Field(
+        default="local",
+        description="Where the requests are sent from: local (this process) or ray[:ADDRESS] (a Ray cluster's workers over a shared PostgreSQL store).",
+    )
+    workers: int | None = Field(default=None, ge=1, description="Ray tasks sharing the run (default: the cluster's CPUs); local: ignored.")
+
+    @field_validator("executor")
+    @classmethod
+    def _check_executor(cls, value: str) -> str:
+        from accord.pipeline._executor import parse_executor
+
+        parse_executor(value)
+        return value
 
     @field_validator("reuse_cache")
     @classmethod

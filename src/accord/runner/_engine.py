@@ -31,7 +31,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from accord.attacks import AttackFailed, AttackPlan, AttackTrace, VariantPlan
 from accord.errors import AccordError, ExitCode
@@ -73,6 +73,13 @@ class EngineConfig:
     #: Reuse answers cached by *other* runs when at most this old (``--reuse-cache``); None:
     #: never (the default: the model behind a URL and alias may have changed since).
     reuse_cache_max_age_s: float | None = None
+
+
+class Gate(Protocol):
+    """A limit on requests shared by several engines (``accord.pipeline._permits``)."""
+
+    async def acquire(self) -> Any: ...
+    def release(self, permit: Any) -> None: ...
 
 
 # Failures that say "this target cannot be reached at all" rather than "this item failed".
@@ -128,8 +135,12 @@ class Engine:
         attacks: AttackPlan | None = None,
         helpers: dict[str, Target] | None = None,
         attack_judge: AttackJudge | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.target = target
+        #: A limit shared with other processes (the Ray executor's cluster-wide permits):
+        #: every attempt to the target holds one of its permits, taken outside the time-out.
+        self.gate = gate
         self.target_digest = target_digest
         self.writer = writer
         self.run_id = run_id
@@ -471,8 +482,7 @@ class Engine:
             started = time.perf_counter()
             error: TargetError
             try:
-                async with asyncio.timeout(guard):
-                    completion = await target.generate(messages, params, context=context)
+                completion = await self._send(target, messages, context, guard, self.gate if main else None)
             except TargetError as exc:
                 error = exc
             except TimeoutError:
@@ -512,6 +522,16 @@ class Engine:
                 )
                 continue
             return Failed(error, attempt, time.perf_counter() - started, role)
+
+    async def _send(self, target: Target, messages: list[Message], context: RequestContext, guard: float, gate: Gate | None) -> Completion:
+        """One attempt: a shared permit first (its wait is not part of the time-out), then the call."""
+        permit = await gate.acquire() if gate is not None else None
+        try:
+            async with asyncio.timeout(guard):
+                return await target.generate(messages, self.params, context=context)
+        finally:
+            if gate is not None:
+                gate.release(permit)
 
     async def judge_call(self, judge: AttackJudge, objective: str, response: str) -> JudgeScore | HelperFailed:
         """One attack-judge rating with the run's time-out and retries (a model-backed judge can

@@ -77,6 +77,9 @@ class RunSummary:
     #: Requests sent to helper targets (``attacker``, ``translator``), retries included:
     #: extra requests an attack costs, reported apart from the target's.
     helper_requests: dict[str, int] = field(default_factory=dict)
+    #: ``local`` or ``ray``; under Ray, one line per task (host, pid, sent, wall_s, req_per_s).
+    executor: str = "local"
+    workers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def expected(self) -> int:
@@ -162,6 +165,8 @@ class RunPlan:
     attacks: AttackPlan | None = None
     helpers: dict[str, Target] = field(default_factory=dict)
     attack_judge: AttackJudge | None = None
+    #: A limit shared with other processes (``Engine.gate``): the Ray executor's permits.
+    gate: Any = None
 
 
 def _run_info(plan: RunPlan, run_id: str, target_digest: str) -> RunInfo:
@@ -239,18 +244,25 @@ def execute(store: ResultStore, plan: RunPlan) -> RunSummary:
 
 async def execute_async(store: ResultStore, plan: RunPlan) -> RunSummary:
     """``execute`` for callers that already run an event loop (the server, ``await accord.aevaluate``)."""
+    run, resumed = open_run(store, plan)
+    return await _drive(store, plan, run, resumed)
+
+
+def open_run(store: ResultStore, plan: RunPlan) -> tuple[RunInfo, bool]:
+    """Check ``plan`` against a stored run of the same id, create or resume its row, call
+    ``plan.on_start``. The first half of ``execute_async``, also used by a driver that hands
+    the run to other processes (the Ray executor) and does not send a request itself."""
     if plan.epochs < 1:
         raise AccordError("--epochs must be at least 1")
     if plan.config.concurrency < 1:
         raise AccordError("--concurrency must be at least 1")
     run_id = plan.run_id or new_run_id()
-    target_digest = plan.target.digest()
-    info = _run_info(plan, run_id, target_digest)
+    info = _run_info(plan, run_id, plan.target.digest())
     _check_resume(store.get_run(run_id), info)
     run, resumed = store.create_or_resume_run(info)
     if plan.on_start is not None:
         plan.on_start(run_id, resumed)
-    return await _drive(store, plan, run, resumed)
+    return run, resumed
 
 
 async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool) -> RunSummary:
@@ -297,6 +309,7 @@ async def _drive(store: ResultStore, plan: RunPlan, run: RunInfo, resumed: bool)
         attacks=plan.attacks,
         helpers=plan.helpers,
         attack_judge=plan.attack_judge,
+        gate=plan.gate,
     )
     bar = progress_display(plan.progress, counters, label="run")
     task = loop.create_task(engine.run())

@@ -1,0 +1,198 @@
+"""Cluster-wide request limits: one ``PermitBank`` per (run, target) hands out permits.
+
+Under the Ray executor several processes on several machines send one run's requests. A
+per-process limit would multiply the user's ``concurrency`` and ``rpm`` by the number of
+workers, so the bank (a named Ray actor, ``accord.pipeline._ray``) is the one place that
+counts them: a permit is a slot of ``concurrency`` (held for the request, retries take a new
+one) and, with ``rpm``, a start time spaced ``60 / rpm`` seconds from the previous one (the
+engine's own even spacing, made global).
+
+Why an actor and not the store: a permit is taken per request, and a row lock per request
+on PostgreSQL would cost a round trip plus a commit (milliseconds, and write load on the
+database every worker already writes responses to); an async actor answers from memory.
+The cost is one actor round trip per request (the release is sent without waiting); see
+docs/scale.md for the measured figure.
+
+A permit expires ``hold_s`` after it was granted (the request's time-out plus a margin),
+so the permits of a worker that dies mid-request come back instead of shrinking the limit
+for the rest of the run. Pure asyncio: no Ray import, tested without a cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from typing import Any
+
+
+class PermitBank:
+    """``concurrency`` permits at once, at most ``rpm`` grants a minute (evenly spaced)."""
+
+    def __init__(self, concurrency: int, rpm: float | None = None, hold_s: float = 120.0) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.limit = concurrency
+        self.interval = 60.0 / rpm if rpm else 0.0
+        self.hold_s = hold_s
+        self._held: dict[int, float] = {}  # permit -> when it expires (monotonic)
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._next_slot = 0.0
+        self._serial = 0
+        self.granted = 0
+        self.expired = 0
+        self.peak = 0
+
+    def _reap(self, now: float) -> None:
+        """Take back permits whose holder never returned them (a worker that died)."""
+        if len(self._held) < self.limit:
+            return
+        stale = [p for p, until in self._held.items() if until <= now]
+        for p in stale:
+            del self._held[p]
+        self.expired += len(stale)
+
+    async def acquire(self) -> tuple[int, float]:
+        """Wait for a free slot; return ``(permit, delay_s)``: the caller sends after ``delay_s``
+        (the rpm spacing), so the bank never sleeps on a caller's behalf."""
+        loop = asyncio.get_running_loop()
+        while True:
+            now = time.monotonic()
+            self._reap(now)
+            if len(self._held) < self.limit and not self._waiters:
+                break
+            fut: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(fut)
+            soonest = min(self._held.values(), default=now + self.hold_s)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(fut), timeout=max(0.01, soonest - now))
+            finally:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(fut)
+            now = time.monotonic()
+            self._reap(now)
+            if len(self._held) < self.limit:
+                break
+        delay = 0.0
+        if self.interval:
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+            delay = slot - now
+        self._serial += 1
+        permit = self._serial
+        self._held[permit] = now + delay + self.hold_s
+        self.granted += 1
+        self.peak = max(self.peak, len(self._held))
+        self._wake()
+        return permit, delay
+
+    async def acquire_many(self, n: int) -> list[int]:
+        """Wait for one permit, then take up to ``n - 1`` more that are free now (no rpm:
+        a batch is granted at once). What a worker's ``RemotePermits`` asks for."""
+        first, _ = await self.acquire()
+        out = [first]
+        now = time.monotonic()
+        while len(out) < n and len(self._held) < self.limit and not self._waiters:
+            self._serial += 1
+            self._held[self._serial] = now + self.hold_s
+            self.granted += 1
+            out.append(self._serial)
+        self.peak = max(self.peak, len(self._held))
+        return out
+
+    def release(self, permit: int) -> None:
+        """Give ``permit`` back (a no-op for one that already expired)."""
+        if self._held.pop(permit, None) is not None:
+            self._wake()
+
+    def _wake(self) -> None:
+        """Wake as many waiters, oldest first, as there are free slots (a woken waiter that
+        has not run yet still counts against them)."""
+        free = self.limit - len(self._held)
+        for fut in self._waiters:
+            if free <= 0:
+                return
+            if not fut.done():
+                fut.set_result(None)
+            free -= 1
+
+    def stats(self) -> dict[str, Any]:
+        """Grants so far, the most held at once, permits taken back from dead holders."""
+        return {"granted": self.granted, "peak": self.peak, "expired": self.expired, "held": len(self._held), "limit": self.limit}
+
+
+class RemotePermits:
+    """The engine's ``Gate`` over a ``PermitBank`` actor handle, with the round trips cut.
+
+    Without ``rpm`` a worker keeps the permits it was granted while it has requests waiting
+    for one: a finished request hands its permit straight to the next local request, so a
+    busy worker talks to the bank only when its demand grows (one call for a batch of
+    permits) or a permit has been held for ``rebalance_s``, when it goes back to the bank
+    so that other workers' waiting requests get their turn (the bank serves them first in,
+    first out). An idle permit is never kept: the cluster-wide count stays exact. With
+    ``rpm`` every request needs its own start time, so each one asks the bank.
+    """
+
+    def __init__(self, bank: Any, *, rpm: bool = False, rebalance_s: float = 0.25, batch: int = 16) -> None:
+        self.bank = bank
+        self.rpm = rpm
+        self.rebalance_s = rebalance_s
+        self.batch = batch
+        self.waited_s = 0.0
+        self.calls = 0  # round trips to the bank (acquire calls; releases are not awaited)
+        self._waiters: deque[asyncio.Future[tuple[int, float]]] = deque()
+        self._asking: asyncio.Task[None] | None = None
+
+    async def acquire(self) -> tuple[int, float]:
+        started = time.monotonic()
+        try:
+            if self.rpm:
+                self.calls += 1
+                permit, delay = await self.bank.acquire.remote()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                return int(permit), time.monotonic()
+            fut: asyncio.Future[tuple[int, float]] = asyncio.get_running_loop().create_future()
+            self._waiters.append(fut)
+            if self._asking is None or self._asking.done():
+                self._asking = asyncio.get_running_loop().create_task(self._ask())
+            try:
+                return await fut
+            except asyncio.CancelledError:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(fut)
+                if fut.done() and not fut.cancelled():
+                    self.release(fut.result())  # granted while being cancelled: pass it on
+                raise
+        finally:
+            self.waited_s += time.monotonic() - started
+
+    async def _ask(self) -> None:
+        """Ask the bank for as many permits as requests wait (a batch at most) until none waits."""
+        while any(not f.done() for f in self._waiters):
+            want = min(self.batch, sum(1 for f in self._waiters if not f.done()))
+            self.calls += 1
+            grants = await self.bank.acquire_many.remote(want)
+            now = time.monotonic()
+            for permit in grants:
+                self._hand((int(permit), now))
+
+    def _hand(self, held: tuple[int, float]) -> None:
+        """Give ``held`` to the oldest local waiter, else back to the bank."""
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(held)
+                return
+        self.bank.release.remote(held[0])
+
+    def release(self, permit: Any) -> None:
+        if permit is None:
+            return
+        held = (int(permit[0]), float(permit[1]))
+        if not self.rpm and self._waiters and time.monotonic() - held[1] < self.rebalance_s:
+            self._hand(held)
+        else:
+            self.bank.release.remote(held[0])
