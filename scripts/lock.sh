@@ -2,7 +2,7 @@
 # Re-create the lock files from pyproject.toml (run after changing a dependency; commit both).
 #
 #   requirements/demo.lock  core only: what `make demo` installs (no torch, no test tools)
-#   requirements/test.lock  core + dev (server, postgres, train, pytest, ruff, mypy) + hf + inspect:
+#   requirements/test.lock  core + dev (server, postgres, train, pytest, ruff, mypy) + hf + inspect + ray:
 #                           what `make test` and CI install
 #
 # Both pin every package with sha256 hashes for CPython 3.11 on x86_64 Linux (the machines this
@@ -19,7 +19,7 @@ WHEELS="${ACCORD_WHEELS:-/opt/wheels}"
 common=(--python-version 3.11 --python-platform x86_64-manylinux_2_28 -c requirements/constraints.txt
         --generate-hashes --no-emit-find-links --custom-compile-command "bash scripts/lock.sh")
 "$UV" pip compile -q pyproject.toml "${common[@]}" -o requirements/demo.lock
-"$UV" pip compile -q pyproject.toml --extra dev --extra hf --extra inspect --find-links "$WHEELS" "${common[@]}" -o requirements/test.lock
+"$UV" pip compile -q pyproject.toml --extra dev --extra hf --extra inspect --extra ray --find-links "$WHEELS" "${common[@]}" -o requirements/test.lock
 grep -q '^torch==2.13.0+cpu ' requirements/test.lock || { echo "lock: torch is not the local CPU build; is $WHEELS there?" >&2; exit 1; }
 # `make demo` and `make test` share .venv: every package the demo pins must have the same pin in
 # the test lock, so installing one over the other never changes a version.

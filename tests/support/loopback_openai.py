@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import json
 import random
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,8 @@ class Stats:
     abandoned: int = 0  # serial mode: replies generated for a client that had hung up
     in_flight: int = 0  # chat requests received and not yet answered (or dropped)
     max_in_flight: int = 0  # the most at once: what a client-side concurrency limit bounds
+    first_at: float | None = None  # time.monotonic() of the first chat request
+    last_at: float | None = None  # ... and of the latest
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -87,8 +90,7 @@ class Stats:
 
 def _response(status: int, body: bytes, extra: str = "") -> bytes:
     head = (
-        f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\n"
-        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
+        f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n{extra}\r\n"
     )
     return head.encode() + body
 
@@ -195,6 +197,9 @@ class LoopbackServer(ThreadedServer):
             conn.send(_response(404, b'{"error":{"message":"not found"}}'))
             return
         self.stats.requests += 1
+        self.stats.last_at = time.monotonic()
+        if self.stats.first_at is None:
+            self.stats.first_at = self.stats.last_at
         self.stats.in_flight += 1
         self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
         try:
