@@ -257,7 +257,7 @@ async def _run_one(ray: Any, p: Any, store: ResultStore, url: str, data_dir: Any
             fix=f"fix the cause and run the same command (--run-id {run.run_id}) to resume",
         )
     wall = time.perf_counter() - started
-    return _summary(run, resumed, counts, store, outs, wall, variants, n)
+    return _summary(run, resumed, status, counts, store, outs, wall, variants)
 
 
 def _update(counters: Counters, counts: dict[str, int], before: dict[str, int]) -> None:
@@ -270,7 +270,7 @@ def _update(counters: Counters, counts: dict[str, int], before: dict[str, int]) 
 
 
 def _summary(
-    run: Any, resumed: bool, counts: dict[str, int], store: ResultStore, outs: list[dict[str, Any]], wall: float, variants: int, n: int
+    run: Any, resumed: bool, status: str, counts: dict[str, int], store: ResultStore, outs: list[dict[str, Any]], wall: float, variants: int
 ) -> RunSummary:
     from accord.runner import cpu_seconds
 
@@ -290,7 +290,7 @@ def _summary(
         wall_s=round(wall, 3),
         cpu_s=round(cpu_seconds() + sum(float(o.get("task_cpu_s") or 0) for o in outs), 3),
         req_per_s=round(sent / wall, 1) if wall > 0 else 0.0,
-        status="complete",
+        status=status,
         resumed=resumed,
         sent=sent,
         requests=total("requests"),
