@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -66,11 +67,35 @@ def _drop(handle: Any) -> None:
     admin.dispose()
 
 
-def _accord(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    res = subprocess.run(accord_argv(*args), capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
-    if res.returncode != 0:
-        raise SystemExit(f"accord {' '.join(args[:2])} failed ({res.returncode}): {res.stderr[-2000:]}")
-    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+def _accord(args: list[str], env: dict[str, str], watch: tuple[str, str] | None = None) -> tuple[dict[str, Any], float | None]:
+    """Run accord; with ``watch`` (a database URL and a table) also the steady rate: rows
+    written per second between 10% and 90% of the final count, polled every 0.2 s (task
+    start-up and the tail are left out)."""
+    import sqlalchemy as sa
+
+    proc = subprocess.Popen(accord_argv(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    samples: list[tuple[float, int]] = []
+    engine = sa.create_engine(watch[0]) if watch else None
+    while proc.poll() is None:
+        if engine is not None and watch is not None:
+            try:
+                with engine.connect() as conn:
+                    samples.append((time.perf_counter(), int(conn.execute(sa.text(f"SELECT count(*) FROM {watch[1]}")).scalar_one())))
+            except sa.exc.SQLAlchemyError:
+                pass  # tables not made yet
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    if engine is not None:
+        engine.dispose()
+    if proc.returncode != 0:
+        raise SystemExit(f"accord {' '.join(args[:2])} failed ({proc.returncode}): {err[-2000:]}")
+    steady = None
+    if samples and max(c for _, c in samples) > 0:
+        final = max(c for _, c in samples)
+        lo = next((t, c) for t, c in samples if c >= 0.1 * final)
+        hi = next((t, c) for t, c in samples if c >= 0.9 * final)
+        steady = (hi[1] - lo[1]) / (hi[0] - lo[0]) if hi[0] > lo[0] else None
+    return dict(json.loads(out.strip().splitlines()[-1])), steady
 
 
 def permit_figures(address: str) -> dict[str, float]:
@@ -120,6 +145,7 @@ def main() -> None:
         "--db", default=os.environ.get("ACCORD_TEST_POSTGRES_URL"), help="PostgreSQL server URL (a database per run is made on it)"
     )
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the cluster on the way out
     if not args.db:
         raise SystemExit("needs PostgreSQL: --db postgresql://... or ACCORD_TEST_POSTGRES_URL (scripts/pg_start.sh starts one)")
     counts = [int(x) for x in args.workers.split(",")]
@@ -143,18 +169,18 @@ def main() -> None:
         for n in counts:
             url, handle = _db(args.db)
             with LoopbackServer(latency_ms=args.latency_ms, cap=args.cap) as srv:
-                s = _accord(
+                s, steady = _accord(
                     ["run", "-t", f"openai:{srv.url}#m", "-s", str(suite), "--db", url, "--run-id", f"scale{n}", "--no-cache", "--no-progress",
                      "--json", "--executor", f"ray:{cluster.address}", "--workers", str(n), "--concurrency", str(args.cap)],
                     env,
+                    watch=(url, "responses"),
                 )  # fmt: skip
                 peak = srv.stats.max_in_flight
-            task_wall = max(float(w["wall_s"]) for w in s["workers"])
             row = {
                 "workers": n,
                 "responses": s["responses"],
                 "end_to_end_req_per_s": round(s["responses"] / s["wall_s"], 1),
-                "steady_req_per_s": round(s["responses"] / task_wall, 1),
+                "steady_req_per_s": round(steady or 0.0, 1),
                 "per_worker": [
                     {
                         "sent": w["sent"],
@@ -187,33 +213,34 @@ def main() -> None:
             for n in counts:
                 _clear_labels(url)
                 started = time.perf_counter()
-                j = _accord(
-                    [
-                        "judge",
-                        "run",
-                        f"scale{counts[-1]}",
-                        "--db",
-                        url,
-                        "-j",
-                        args.judge,
-                        "--executor",
-                        f"ray:{cluster.address}",
-                        "--workers",
-                        str(n),
-                        "--json",
-                    ],
-                    env,
-                )
+                argv = [
+                    "judge",
+                    "run",
+                    f"scale{counts[-1]}",
+                    "--db",
+                    url,
+                    "-j",
+                    args.judge,
+                    "--executor",
+                    f"ray:{cluster.address}",
+                    "--workers",
+                    str(n),
+                    "--json",
+                ]
+                j, steady = _accord(argv, env, watch=(url, "labels"))
                 wall = time.perf_counter() - started
+                rate = steady or 0.0
                 row = {
                     "workers": n,
                     "labels": j["new"],
-                    "labels_per_s": round(j["new"] / wall, 1),
-                    "per_worker": round(j["new"] / wall / n, 1),
+                    "steady_labels_per_s": round(rate, 1),
+                    "per_worker": round(rate / n, 1),
+                    "command_wall_s": round(wall, 1),
                 }
                 judged.append(row)
                 print(
-                    f"judge {args.judge}, {n} worker(s): {row['labels']} labels, {row['labels_per_s']} labels/s ({row['per_worker']} per worker), command wall {wall:.1f} s",
+                    f"judge {args.judge}, {n} worker(s): {row['labels']} labels, {row['steady_labels_per_s']} labels/s steady ({row['per_worker']} per worker); "
+                    f"command wall {wall:.1f} s (start-up, reading the responses, loading the judge included)",
                     flush=True,
                 )
             out["judge"] = {"judge": args.judge, "passes": judged}

@@ -90,6 +90,7 @@ class FakeHandle:
         self.acquire = _Method(bank.acquire, self.calls, "acquire")
         self.acquire_many = _Method(bank.acquire_many, self.calls, "acquire_many")
         self.release = _Method(bank.release, self.calls, "release")
+        self.share = _Method(bank.share, self.calls, "share")
 
 
 def test_two_workers_share_the_limit_and_a_busy_worker_rarely_asks() -> None:
@@ -113,6 +114,7 @@ def test_two_workers_share_the_limit_and_a_busy_worker_rarely_asks() -> None:
 
     peak, bank, gates, handle = asyncio.run(go())
     assert peak <= 4
+    assert all(g.held == 0 for g in gates)
     assert bank.stats()["held"] == 0  # every permit went back: none kept idle
     asks = handle.calls.count("acquire_many")
     assert asks < 100, f"{asks} round trips for 400 requests: permits were not reused"

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 
@@ -37,6 +38,8 @@ class PermitBank:
         self.interval = 60.0 / rpm if rpm else 0.0
         self.hold_s = hold_s
         self._held: dict[int, float] = {}  # permit -> when it expires (monotonic)
+        self._owner: dict[int, str] = {}  # permit -> the worker holding it (batched grants)
+        self._wanting: Counter[str] = Counter()  # workers with a batch request waiting
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._next_slot = 0.0
         self._serial = 0
@@ -51,6 +54,7 @@ class PermitBank:
         stale = [p for p, until in self._held.items() if until <= now]
         for p in stale:
             del self._held[p]
+            self._owner.pop(p, None)
         self.expired += len(stale)
 
     async def acquire(self) -> tuple[int, float]:
@@ -88,10 +92,17 @@ class PermitBank:
         self._wake()
         return permit, delay
 
-    async def acquire_many(self, n: int) -> list[int]:
+    async def acquire_many(self, n: int, owner: str = "") -> tuple[list[int], int]:
         """Wait for one permit, then take up to ``n - 1`` more that are free now (no rpm:
-        a batch is granted at once). What a worker's ``RemotePermits`` asks for."""
-        first, _ = await self.acquire()
+        a batch is granted at once). Returns the permits and ``owner``'s fair share (see
+        ``share``). What a worker's ``RemotePermits`` asks for."""
+        self._wanting[owner] += 1
+        try:
+            first, _ = await self.acquire()
+        finally:
+            self._wanting[owner] -= 1
+            if self._wanting[owner] <= 0:
+                del self._wanting[owner]
         out = [first]
         now = time.monotonic()
         while len(out) < n and len(self._held) < self.limit and not self._waiters:
@@ -99,11 +110,20 @@ class PermitBank:
             self._held[self._serial] = now + self.hold_s
             self.granted += 1
             out.append(self._serial)
+        for p in out:
+            self._owner[p] = owner
         self.peak = max(self.peak, len(self._held))
-        return out
+        return out, self.share(owner)
+
+    def share(self, owner: str = "") -> int:
+        """The permits ``owner`` may keep for itself: ``concurrency`` split evenly between the
+        workers holding permits or waiting for them (all of them when it is alone)."""
+        workers = set(self._owner.values()) | set(self._wanting) | {owner}
+        return max(1, self.limit // len(workers))
 
     def release(self, permit: int) -> None:
         """Give ``permit`` back (a no-op for one that already expired)."""
+        self._owner.pop(permit, None)
         if self._held.pop(permit, None) is not None:
             self._wake()
 
@@ -129,23 +149,29 @@ class RemotePermits:
     Without ``rpm`` a worker keeps the permits it was granted while it has requests waiting
     for one: a finished request hands its permit straight to the next local request, so a
     busy worker talks to the bank only when its demand grows (one call for a batch of
-    permits) or a permit has been held for ``rebalance_s``, when it goes back to the bank
-    so that other workers' waiting requests get their turn (the bank serves them first in,
-    first out). An idle permit is never kept: the cluster-wide count stays exact. With
-    ``rpm`` every request needs its own start time, so each one asks the bank.
+    permits). It keeps at most its fair share (``PermitBank.share``: ``concurrency`` split
+    between the workers holding or wanting permits), which it re-reads every ``poll_s``
+    while it holds permits; a permit beyond the share, or one no local request waits for,
+    goes back to the bank, whose waiters are served first in, first out. An idle permit is
+    never kept, so the cluster-wide count stays exact. With ``rpm`` every request needs its
+    own start time, so each one asks the bank.
     """
 
-    def __init__(self, bank: Any, *, rpm: bool = False, rebalance_s: float = 0.25, batch: int = 16) -> None:
+    def __init__(self, bank: Any, *, rpm: bool = False, poll_s: float = 0.25, batch: int = 16) -> None:
         self.bank = bank
         self.rpm = rpm
-        self.rebalance_s = rebalance_s
+        self.poll_s = poll_s
         self.batch = batch
+        self.owner = f"{os.getpid()}:{id(self):x}"
         self.waited_s = 0.0
-        self.calls = 0  # round trips to the bank (acquire calls; releases are not awaited)
-        self._waiters: deque[asyncio.Future[tuple[int, float]]] = deque()
+        self.calls = 0  # awaited round trips to the bank (releases are not awaited)
+        self.held = 0
+        self.share = 1 << 30  # until the bank says otherwise
+        self._waiters: deque[asyncio.Future[int]] = deque()
         self._asking: asyncio.Task[None] | None = None
+        self._polling: asyncio.Task[None] | None = None
 
-    async def acquire(self) -> tuple[int, float]:
+    async def acquire(self) -> int:
         started = time.monotonic()
         try:
             if self.rpm:
@@ -153,11 +179,14 @@ class RemotePermits:
                 permit, delay = await self.bank.acquire.remote()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                return int(permit), time.monotonic()
-            fut: asyncio.Future[tuple[int, float]] = asyncio.get_running_loop().create_future()
+                return -int(permit)  # negative: granted one by one, returned at once
+            fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             self._waiters.append(fut)
+            loop = asyncio.get_running_loop()
             if self._asking is None or self._asking.done():
-                self._asking = asyncio.get_running_loop().create_task(self._ask())
+                self._asking = loop.create_task(self._ask())
+            if self._polling is None or self._polling.done():
+                self._polling = loop.create_task(self._poll())
             try:
                 return await fut
             except asyncio.CancelledError:
@@ -174,25 +203,37 @@ class RemotePermits:
         while any(not f.done() for f in self._waiters):
             want = min(self.batch, sum(1 for f in self._waiters if not f.done()))
             self.calls += 1
-            grants = await self.bank.acquire_many.remote(want)
-            now = time.monotonic()
+            grants, self.share = await self.bank.acquire_many.remote(want, self.owner)
+            self.held += len(grants)
             for permit in grants:
-                self._hand((int(permit), now))
+                self._hand(int(permit))
 
-    def _hand(self, held: tuple[int, float]) -> None:
-        """Give ``held`` to the oldest local waiter, else back to the bank."""
+    async def _poll(self) -> None:
+        """While this worker holds permits, re-read its fair share now and then."""
+        while self.held > 0 or self._waiters:
+            await asyncio.sleep(self.poll_s)
+            self.share = int(await self.bank.share.remote(self.owner))
+
+    def _hand(self, permit: int) -> None:
+        """Give ``permit`` to the oldest local waiter, else back to the bank."""
         while self._waiters:
             fut = self._waiters.popleft()
             if not fut.done():
-                fut.set_result(held)
+                fut.set_result(permit)
                 return
-        self.bank.release.remote(held[0])
+        self._return(permit)
+
+    def _return(self, permit: int) -> None:
+        self.held -= 1
+        self.bank.release.remote(permit)
 
     def release(self, permit: Any) -> None:
         if permit is None:
             return
-        held = (int(permit[0]), float(permit[1]))
-        if not self.rpm and self._waiters and time.monotonic() - held[1] < self.rebalance_s:
-            self._hand(held)
+        permit = int(permit)
+        if permit < 0:
+            self.bank.release.remote(-permit)
+        elif self._waiters and self.held <= self.share:
+            self._hand(permit)
         else:
-            self.bank.release.remote(held[0])
+            self._return(permit)
