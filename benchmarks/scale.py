@@ -11,6 +11,9 @@ wall time), each worker's own rate, its permit round trips per request, the rati
 linear scaling (``n x`` the 1-worker steady rate, capped by the endpoint's ceiling) and the
 most requests in flight the endpoint saw (never above the cap).
 
+**Baseline.** The same run with ``--executor local`` (one accord process, same endpoint and
+PostgreSQL store).
+
 **Permits.** The ``PermitBank`` actor alone: the latency of one acquire round trip (sequential,
 the release sent without waiting) and the permits/s it grants to 64 concurrent callers.
 
@@ -164,6 +167,12 @@ def main() -> None:
             f"permit bank: one acquire round trip {out['permits']['acquire_round_trip_ms']} ms; {out['permits']['permits_per_s_64_callers']} permits/s to 64 callers",
             flush=True,
         )
+        out["local"] = local_baseline(args, suite, env)
+        print(
+            f"run, --executor local (one process, the same endpoint and store): {out['local']['steady_req_per_s']} req/s steady "
+            f"({out['local']['end_to_end_req_per_s']} end to end)",
+            flush=True,
+        )
         runs: list[dict[str, Any]] = []
         last_db: tuple[str, Any] | None = None
         for n in counts:
@@ -248,6 +257,31 @@ def main() -> None:
         elif last_db is not None:
             _drop(last_db[1])
     print(json.dumps(out))
+
+
+def local_baseline(args: argparse.Namespace, suite: Path, env: dict[str, str]) -> dict[str, float]:
+    """The same run with ``--executor local``: what one accord process does on this machine."""
+    url, handle = _db(args.db)
+    try:
+        with LoopbackServer(latency_ms=args.latency_ms, cap=args.cap) as srv:
+            argv = [
+                "run",
+                "-t",
+                f"openai:{srv.url}#m",
+                "-s",
+                str(suite),
+                "--db",
+                url,
+                "--run-id",
+                "local",
+                "--no-cache",
+                "--no-progress",
+                "--json",
+            ]
+            s, steady = _accord([*argv, "--concurrency", str(args.cap)], env, watch=(url, "responses"))
+        return {"steady_req_per_s": round(steady or 0.0, 1), "end_to_end_req_per_s": round(s["responses"] / s["wall_s"], 1)}
+    finally:
+        _drop(handle)
 
 
 def _clear_labels(url: str) -> None:
