@@ -128,3 +128,24 @@ def test_executor_strings() -> None:
     for bad in ("dask", "ray:", "Ray"):
         with pytest.raises(InputError):
             parse_executor(bad)
+
+
+def test_a_permit_past_its_keep_time_goes_back_to_the_bank() -> None:
+    """The bank takes a permit back ``hold_s`` after granting it, so a worker must not hand an
+    old one on to a new request (that request could outlive it and break the cap)."""
+
+    async def go(max_keep_s: float) -> int:
+        bank = PermitBank(1)
+        handle = FakeHandle(bank)
+        gate = RemotePermits(handle, max_keep_s=max_keep_s)
+
+        async def one() -> None:
+            permit = await gate.acquire()
+            await asyncio.sleep(0.001)
+            gate.release(permit)
+
+        await asyncio.wait_for(asyncio.gather(*(one() for _ in range(20))), timeout=10)
+        return handle.calls.count("acquire_many")
+
+    assert asyncio.run(go(60.0)) <= 2  # one grant handed on (and one ask left pending till the end)
+    assert asyncio.run(go(0.0)) >= 19  # every request asked the bank

@@ -157,8 +157,13 @@ class RemotePermits:
     own start time, so each one asks the bank.
     """
 
-    def __init__(self, bank: Any, *, rpm: bool = False, poll_s: float = 0.25, batch: int = 16) -> None:
+    def __init__(self, bank: Any, *, rpm: bool = False, poll_s: float = 0.25, batch: int = 16, max_keep_s: float = 15.0) -> None:
         self.bank = bank
+        #: A permit is handed on locally only this long after the bank granted it: the bank
+        #: takes back a permit ``hold_s`` (the time-out + 30 s) after the grant, and a request
+        #: started on an older one could outlive it there.
+        self.max_keep_s = max_keep_s
+        self._granted: dict[int, float] = {}
         self.rpm = rpm
         self.poll_s = poll_s
         self.batch = batch
@@ -203,16 +208,23 @@ class RemotePermits:
         while any(not f.done() for f in self._waiters):
             want = min(self.batch, sum(1 for f in self._waiters if not f.done()))
             self.calls += 1
-            grants, self.share = await self.bank.acquire_many.remote(want, self.owner)
+            try:
+                grants, self.share = await self.bank.acquire_many.remote(want, self.owner)
+            except Exception:  # the actor is restarting (Ray restarts it): ask again shortly
+                await asyncio.sleep(self.poll_s)
+                continue
             self.held += len(grants)
+            now = time.monotonic()
             for permit in grants:
+                self._granted[int(permit)] = now
                 self._hand(int(permit))
 
     async def _poll(self) -> None:
         """While this worker holds permits, re-read its fair share now and then."""
         while self.held > 0 or self._waiters:
             await asyncio.sleep(self.poll_s)
-            self.share = int(await self.bank.share.remote(self.owner))
+            with contextlib.suppress(Exception):  # a restarting actor: keep the last share
+                self.share = int(await self.bank.share.remote(self.owner))
 
     def _hand(self, permit: int) -> None:
         """Give ``permit`` to the oldest local waiter, else back to the bank."""
@@ -225,6 +237,7 @@ class RemotePermits:
 
     def _return(self, permit: int) -> None:
         self.held -= 1
+        self._granted.pop(permit, None)
         self.bank.release.remote(permit)
 
     def release(self, permit: Any) -> None:
@@ -233,7 +246,7 @@ class RemotePermits:
         permit = int(permit)
         if permit < 0:
             self.bank.release.remote(-permit)
-        elif self._waiters and self.held <= self.share:
+        elif self._waiters and self.held <= self.share and time.monotonic() - self._granted.get(permit, 0.0) < self.max_keep_s:
             self._hand(permit)
         else:
             self._return(permit)

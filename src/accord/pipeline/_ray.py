@@ -175,7 +175,7 @@ def _bank(ray: Any, run_id: str, spec: RunSpec) -> Any:
     from accord.pipeline._permits import PermitBank
 
     hold_s = spec.generation.timeout_s + 30.0
-    actor = ray.remote(num_cpus=0, max_concurrency=10_000, max_restarts=-1)(PermitBank)
+    actor = ray.remote(num_cpus=0, max_concurrency=10_000, max_restarts=-1, max_task_retries=-1)(PermitBank)
     return actor.options(name=f"accord-permits:{run_id}", get_if_exists=True).remote(spec.engine.concurrency, spec.engine.rpm, hold_s)
 
 
