@@ -1,13 +1,13 @@
 """``--executor ray`` on a real local Ray cluster (a head and two worker nodes on loopback,
 ``tests/support/ray_cluster.py``) over a real PostgreSQL store.
 
-In the default run (budgeted, ~70 s on a loaded 2-core machine, ~25 s of it starting the
+In the default run (budgeted: ~45 s on a loaded 2-core machine, ~25 s of it starting the
 cluster): a 5,000-item run split across both workers, one worker process SIGKILLed mid-run,
 every key stored exactly once, and the cluster-wide concurrency limit seen from the
 endpoint's side (the loopback server counts requests in flight). Marked slow: the same with
 20,000 items, the rpm limit across workers, a whole worker node killed, the driver killed
-and the same command resuming, and judging on the cluster. Without Ray or PostgreSQL these skip with the reason; the refusals at the top need
-neither a cluster nor a server.
+and the same command resuming, and judging on the cluster. Without Ray or PostgreSQL these
+skip with the reason; the refusals at the top need neither a cluster nor a server.
 """
 
 from __future__ import annotations
