@@ -149,3 +149,34 @@ def test_a_permit_past_its_keep_time_goes_back_to_the_bank() -> None:
 
     assert asyncio.run(go(60.0)) <= 2  # one grant handed on (and one ask left pending till the end)
     assert asyncio.run(go(0.0)) >= 19  # every request asked the bank
+
+
+class _GoneMethod:
+    """``.remote(...)`` of an actor that died for good: every call fails."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self.calls = calls
+
+    async def remote(self, *args: Any) -> Any:
+        self.calls.append("gone")
+        raise RuntimeError("actor died")
+
+
+def test_a_bank_gone_for_good_fails_the_waiters_in_bounded_time() -> None:
+    """A bank that never answers again (its driver exited) fails the waiting requests after
+    ``give_up_s`` instead of leaving the worker asking for ever."""
+
+    async def go() -> tuple[float, list[BaseException | int]]:
+        bank = PermitBank(2)
+        handle = FakeHandle(bank)
+        calls: list[str] = []
+        handle.acquire_many = _GoneMethod(calls)  # type: ignore[assignment]
+        gate = RemotePermits(handle, poll_s=0.01, give_up_s=0.3)
+        started = time.monotonic()
+        got = await asyncio.wait_for(asyncio.gather(gate.acquire(), gate.acquire(), return_exceptions=True), timeout=10)
+        assert len(calls) > 3  # it did retry while the bank might have been restarting
+        return time.monotonic() - started, list(got)
+
+    took, got = asyncio.run(go())
+    assert 0.3 <= took < 5
+    assert all(isinstance(g, Exception) and "permit bank has not answered" in str(g) for g in got), got

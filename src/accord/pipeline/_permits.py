@@ -157,8 +157,15 @@ class RemotePermits:
     own start time, so each one asks the bank.
     """
 
-    def __init__(self, bank: Any, *, rpm: bool = False, poll_s: float = 0.25, batch: int = 16, max_keep_s: float = 15.0) -> None:
+    def __init__(
+        self, bank: Any, *, rpm: bool = False, poll_s: float = 0.25, batch: int = 16, max_keep_s: float = 15.0, give_up_s: float = 120.0
+    ) -> None:
         self.bank = bank
+        #: How long the bank may stay unreachable before the waiting requests fail: Ray restarts
+        #: a crashed bank within seconds, but a bank owned by a driver that has exited (a second
+        #: driver on the same run id reuses the first one's) never comes back, and a worker must
+        #: not wait for it forever.
+        self.give_up_s = give_up_s
         #: A permit is handed on locally only this long after the bank granted it: the bank
         #: takes back a permit ``hold_s`` (the time-out + 30 s) after the grant, and a request
         #: started on an older one could outlive it there.
@@ -205,19 +212,40 @@ class RemotePermits:
 
     async def _ask(self) -> None:
         """Ask the bank for as many permits as requests wait (a batch at most) until none waits."""
+        failing_since: float | None = None
         while any(not f.done() for f in self._waiters):
             want = min(self.batch, sum(1 for f in self._waiters if not f.done()))
             self.calls += 1
             try:
                 grants, self.share = await self.bank.acquire_many.remote(want, self.owner)
-            except Exception:  # the actor is restarting (Ray restarts it): ask again shortly
+            except Exception as exc:  # the actor is restarting (Ray restarts it): ask again shortly
+                now = time.monotonic()
+                failing_since = failing_since if failing_since is not None else now
+                if now - failing_since >= self.give_up_s:
+                    self._fail_waiters(exc)
+                    return
                 await asyncio.sleep(self.poll_s)
                 continue
+            failing_since = None
             self.held += len(grants)
             now = time.monotonic()
             for permit in grants:
                 self._granted[int(permit)] = now
                 self._hand(int(permit))
+
+    def _fail_waiters(self, cause: BaseException) -> None:
+        """Fail every waiting request: the bank has been unreachable for ``give_up_s``."""
+        from accord.errors import AccordError
+
+        error = AccordError(
+            f"the run's permit bank has not answered for {self.give_up_s:.0f} s",
+            why=f"{type(cause).__name__}: the driver that owns it may have exited (a second driver on the same run id shares the first one's)",
+            fix="run the same command again once no other driver is running this run: it resumes",
+        )
+        while self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_exception(error)
 
     async def _poll(self) -> None:
         """While this worker holds permits, re-read its fair share now and then."""
