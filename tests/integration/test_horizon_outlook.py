@@ -119,3 +119,16 @@ def test_a_newer_export_is_read_and_a_missing_column_is_named(tmp_path: Path) ->
     assert "column 'Training compute (FLOP)' is missing" in bad.stderr + bad.stdout
     unfetched = _accord("trend", "--data", "epoch-notable-models")
     assert unfetched.returncode != 0 and "accord data fetch epoch-notable-models" in unfetched.stderr + unfetched.stdout
+
+
+def test_a_data_file_that_is_not_text_or_too_large_is_refused_with_its_name(tmp_path: Path) -> None:
+    """A hostile --data file: not UTF-8, or larger than any export, gets a clear error, not a traceback."""
+    binary = tmp_path / "models.csv"
+    binary.write_bytes(b"Model,Publication date\n\xff\xfe\x00junk\n")
+    bad = _accord("trend", "--data", f"models={binary}")
+    assert bad.returncode == 2 and "not UTF-8 text" in bad.stderr + bad.stdout and "Traceback" not in bad.stderr
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as f:
+        f.truncate(65 * 1024 * 1024)  # sparse: no disk used
+    big = _accord("trend", "--data", f"models={huge}")
+    assert big.returncode == 2 and "data file too large" in big.stderr + big.stdout

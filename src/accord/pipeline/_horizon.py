@@ -138,6 +138,10 @@ def parse_data_overrides(values: list[str] | None) -> dict[str, Path]:
     return out
 
 
+#: A data file larger than this is refused before it is read (Epoch's exports are a few MB).
+MAX_DATA_BYTES = 64 * 1024 * 1024
+
+
 def load_horizon_data(data_dir: str | Path | None = None, files: dict[str, Path] | None = None) -> HorizonData:
     """Read the four files (Epoch models, chips and ECI; METR horizons) and parse them.
 
@@ -152,7 +156,16 @@ def load_horizon_data(data_dir: str | Path | None = None, files: dict[str, Path]
         path = paths[kind]
         if path is None or not path.is_file():
             raise InputError(f"{DATA_KINDS[kind]} not found", file=path or DATA_KINDS[kind], fix=f"give --data {kind}=FILE or --data-dir")
-        return path.read_text(encoding="utf-8-sig"), (path.name if kind not in files else str(path))
+        size = path.stat().st_size
+        if size > MAX_DATA_BYTES:  # Epoch's largest export is ~2 MB: a bigger file is not one
+            raise InputError(
+                "data file too large", file=path, field="--data", expected=f"at most {MAX_DATA_BYTES:,} bytes", got=f"{size:,} bytes"
+            )
+        try:
+            body = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InputError("data file is not UTF-8 text", file=path, field="--data", got=f"byte {exc.start}") from None
+        return body, (path.name if kind not in files else str(path))
 
     models, qm = parse_models(*text("models"))
     mt, mn = text("metr")
